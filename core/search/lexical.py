@@ -1,0 +1,83 @@
+"""Keyword retrieval with SQLite FTS5 (BM25), and FTS5 expressions built safely from a Query."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+
+from core.search.query import Query
+from core.search.stopwords import STOP_WORDS
+
+# Title matches count double: a document's title says what it is about.
+TITLE_WEIGHT = 2.0
+BODY_WEIGHT = 1.0
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def quote(text: str) -> str:
+    """An FTS5 string literal: operators and punctuation inside it lose their meaning."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _terms(word: str) -> list[str]:
+    return [t for t in _WORD.findall(word.lower())]
+
+
+def match_expression(query: Query) -> str | None:
+    """Any word (OR) ranked by BM25; every phrase required; excluded words and phrases NOT'ed.
+
+    Returns None when nothing searchable is left (e.g. only stop words or punctuation).
+    """
+    terms: list[str] = []
+    for word in query.words:
+        terms.extend(_terms(word))
+    content = [t for t in dict.fromkeys(terms) if t not in STOP_WORDS] or list(dict.fromkeys(terms))
+    phrases = [p for p in query.phrases if _terms(p)]
+    if not content and not phrases:
+        return None
+    parts = []
+    if content:
+        parts.append("(" + " OR ".join(quote(t) for t in content) + ")")
+    parts.extend(quote(p) for p in phrases)
+    expression = " AND ".join(parts)
+    excluded = [e for e in query.excluded if _terms(e)]
+    if excluded:
+        expression = f"({expression}) NOT (" + " OR ".join(quote(e) for e in excluded) + ")"
+    return expression
+
+
+def phrase_expression(phrases: Sequence[str]) -> str | None:
+    usable = [p for p in phrases if _terms(p)]
+    return " AND ".join(quote(p) for p in usable) if usable else None
+
+
+def keyword_search(conn: sqlite3.Connection, expression: str, k: int
+                   ) -> list[tuple[int, float]]:
+    """Top-k (passage id, BM25 score) pairs, best first; scores are positive."""
+    rows = conn.execute(
+        "SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH ? AND rank MATCH ? "
+        "ORDER BY rank LIMIT ?",
+        (expression, f"bm25({TITLE_WEIGHT}, {BODY_WEIGHT})", k)).fetchall()
+    return [(int(pid), -float(rank)) for pid, rank in rows]
+
+
+def keyword_scores(conn: sqlite3.Connection, expression: str, passage_ids: Sequence[int]
+                   ) -> dict[int, float]:
+    """BM25 scores of given passages (those not matching are absent)."""
+    out: dict[int, float] = {}
+    ids = list(passage_ids)
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        marks = ",".join("?" * len(chunk))
+        for pid, rank in conn.execute(
+                f"SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH ? AND rank MATCH ? "
+                f"AND rowid IN ({marks})",
+                (expression, f"bm25({TITLE_WEIGHT}, {BODY_WEIGHT})", *chunk)):
+            out[int(pid)] = -float(rank)
+    return out
+
+
+def matching_ids(conn: sqlite3.Connection, expression: str) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?", (expression,))]

@@ -1,0 +1,410 @@
+"""The catalog: SQLite (WAL) holds roots, files, passages, FTS5, vectors and indexing state.
+
+SQLite is the source of truth; every other index (USearch, the in-memory sparse index) is derived
+from it and can be rebuilt. One writer at a time (see core.lock); any number of readers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from core.pathcodec import from_db, to_db
+from core.store.schema import migrate
+
+CATALOG_NAME = "catalog.sqlite"
+
+# Files a search can show: keyword-searchable ones and fully indexed ones.
+SEARCHABLE_STATES = ("text", "indexed")
+
+
+@dataclass(frozen=True)
+class Root:
+    id: int
+    path: str
+    excludes: list[str]
+    added_at: float
+    last_scan: float | None
+
+
+@dataclass(frozen=True)
+class FileRow:
+    id: int
+    root_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+    hash: str | None
+    state: str
+
+
+@dataclass(frozen=True)
+class NewPassage:
+    ord: int
+    start: int
+    end: int
+    page: int | None
+    section: str | None
+    hash: bytes
+    text: str
+
+
+@dataclass(frozen=True)
+class PassageToEncode:
+    id: int
+    file_id: int
+    hash: bytes
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class VectorRow:
+    passage_id: int
+    dense: bytes
+    scale: float
+    sparse: bytes
+
+
+class Catalog:
+    """One connection to the catalog; use one Catalog per thread."""
+
+    def __init__(self, index_dir: Path, *, readonly: bool = False) -> None:
+        self.index_dir = Path(index_dir)
+        self.path = self.index_dir / CATALOG_NAME
+        if readonly:
+            uri = f"file:{self.path}?mode=ro"
+            self.conn = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                        check_same_thread=False)
+        else:
+            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA busy_timeout = 10000")
+        if not readonly:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is durable across application crashes in WAL mode; only a power cut can
+            # lose the last transactions, never corrupt the database.
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            migrate(self.conn)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.db = sqlite_utils.Database(self.conn)
+        self._in_tx = False
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- transactions ------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction; nested use joins the outer one."""
+        if self._in_tx:
+            yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._in_tx = True
+        try:
+            yield
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._in_tx = False
+
+    def _bump_generation(self) -> None:
+        """Tell readers that passages or vectors changed (they re-sync derived indexes)."""
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def generation(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES(?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # -- roots --------------------------------------------------------------------------------
+
+    def add_root(self, path: str, excludes: Sequence[str] = ()) -> Root:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO roots(path, excludes, added_at) VALUES(?, ?, ?) "
+                "ON CONFLICT(path) DO UPDATE SET excludes = excluded.excludes",
+                (to_db(path), json.dumps(list(excludes)), time.time()),
+            )
+        root = self.root_by_path(path)
+        assert root is not None
+        return root
+
+    def roots(self) -> list[Root]:
+        return [_root(r) for r in self.db["roots"].rows_where(order_by="path")]
+
+    def root_by_path(self, path: str) -> Root | None:
+        rows = list(self.db["roots"].rows_where("path = ?", [to_db(path)]))
+        return _root(rows[0]) if rows else None
+
+    def set_root_excludes(self, root_id: int, excludes: Sequence[str]) -> None:
+        with self.transaction():
+            self.conn.execute("UPDATE roots SET excludes = ? WHERE id = ?",
+                              (json.dumps(list(excludes)), root_id))
+
+    def mark_scanned(self, root_id: int) -> None:
+        with self.transaction():
+            self.conn.execute("UPDATE roots SET last_scan = ? WHERE id = ?", (time.time(), root_id))
+
+    def remove_root(self, root_id: int) -> int:
+        """Forget a root and everything indexed under it; returns the number of files removed."""
+        with self.transaction():
+            ids = [r[0] for r in self.conn.execute("SELECT id FROM files WHERE root_id = ?",
+                                                   (root_id,))]
+            self.delete_files(ids)
+            self.conn.execute("DELETE FROM roots WHERE id = ?", (root_id,))
+        return len(ids)
+
+    # -- files --------------------------------------------------------------------------------
+
+    def files_under_root(self, root_id: int) -> dict[str, FileRow]:
+        cur = self.conn.execute(
+            "SELECT id, root_id, path, size, mtime_ns, inode, hash, state FROM files "
+            "WHERE root_id = ?", (root_id,))
+        return {from_db(r[2]): FileRow(r[0], r[1], from_db(r[2]), *r[3:]) for r in cur}
+
+    def file_by_path(self, path: str) -> FileRow | None:
+        r = self.conn.execute(
+            "SELECT id, root_id, path, size, mtime_ns, inode, hash, state FROM files "
+            "WHERE path = ?", (to_db(path),)).fetchone()
+        return FileRow(r[0], r[1], from_db(r[2]), *r[3:]) if r else None
+
+    def queue_file(self, root_id: int, path: str, size: int, mtime_ns: int, inode: int) -> int:
+        """Insert a new file or mark a changed one for extraction; its old passages stay
+        searchable until the new text replaces them."""
+        now = time.time()
+        self.conn.execute(
+            "INSERT INTO files(root_id, path, size, mtime_ns, inode, state, updated_at) "
+            "VALUES(?, ?, ?, ?, ?, 'pending', ?) "
+            "ON CONFLICT(path) DO UPDATE SET root_id = excluded.root_id, size = excluded.size, "
+            "mtime_ns = excluded.mtime_ns, inode = excluded.inode, state = 'pending', "
+            "error = NULL, updated_at = excluded.updated_at",
+            (root_id, to_db(path), size, mtime_ns, inode, now),
+        )
+        row = self.conn.execute("SELECT id FROM files WHERE path = ?", (to_db(path),)).fetchone()
+        return int(row[0])
+
+    def rename_file(self, file_id: int, new_path: str, root_id: int) -> None:
+        self.conn.execute("UPDATE files SET path = ?, root_id = ?, updated_at = ? WHERE id = ?",
+                          (to_db(new_path), root_id, time.time(), file_id))
+        self._bump_generation()
+
+    def touch_file(self, file_id: int, size: int, mtime_ns: int, inode: int) -> None:
+        """Stat changed but content did not (same hash): keep everything, record the new stat."""
+        self.conn.execute(
+            "UPDATE files SET size = ?, mtime_ns = ?, inode = ?, updated_at = ? WHERE id = ?",
+            (size, mtime_ns, inode, time.time(), file_id))
+
+    def pending_files(self, limit: int | None = None) -> list[tuple[int, str]]:
+        sql = "SELECT id, path FROM files WHERE state = 'pending' ORDER BY id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [(r[0], from_db(r[1])) for r in self.conn.execute(sql)]
+
+    def file_hash_and_state(self, file_id: int) -> tuple[str | None, str, int] | None:
+        r = self.conn.execute("SELECT hash, state, n_passages FROM files WHERE id = ?",
+                              (file_id,)).fetchone()
+        return (r[0], r[1], r[2]) if r else None
+
+    def mark_failed(self, file_id: int, reason: str, *, state: str = "failed",
+                    content_hash: str | None = None) -> None:
+        """Record why a file cannot be indexed. It is not retried until its stat changes."""
+        self._delete_passages_of(file_id)
+        self.conn.execute(
+            "UPDATE files SET state = ?, error = ?, hash = COALESCE(?, hash), n_passages = 0, "
+            "updated_at = ? WHERE id = ?",
+            (state, reason[:1000], content_hash, time.time(), file_id))
+
+    def restore_state(self, file_id: int) -> None:
+        """Content unchanged after a stat change: return to the state its passages support."""
+        self.conn.execute(
+            "UPDATE files SET state = CASE WHEN n_passages = 0 THEN state "
+            "WHEN NOT EXISTS (SELECT 1 FROM passages p LEFT JOIN vectors v "
+            "  ON v.passage_id = p.id WHERE p.file_id = files.id AND v.seq IS NULL) "
+            "THEN 'indexed' ELSE 'text' END, updated_at = ? WHERE id = ?",
+            (time.time(), file_id))
+
+    def store_text(self, file_id: int, *, content_hash: str, title: str, fmt: str,
+                   sections: list[tuple[str, str, int, int]], passages: Sequence[NewPassage],
+                   error: str | None = None) -> int:
+        """Replace a file's passages with new ones; the file becomes keyword-searchable.
+
+        Passages whose exact text was encoded before (in any file) reuse that encoding, so only
+        new text reaches the models. Returns how many passages still need encoding.
+        """
+        old_ids = self._passage_ids(file_id)
+        self._fts_delete(old_ids)  # while the old title is still in place
+        self.conn.execute(
+            "UPDATE files SET hash = ?, title = ?, format = ?, sections = ?, n_passages = ?, "
+            "state = 'text', error = ?, updated_at = ? WHERE id = ?",
+            (content_hash, title, fmt, json.dumps(sections), len(passages), error, time.time(),
+             file_id))
+        cur = self.conn.cursor()
+        to_encode = 0
+        for p in passages:
+            cur.execute(
+                "INSERT INTO passages(file_id, ord, start, end, page, section, hash, text) "
+                "VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+                (file_id, p.ord, p.start, p.end, p.page, p.section, p.hash, p.text))
+            pid = cur.lastrowid
+            cur.execute("INSERT INTO passages_fts(rowid, title, body) VALUES(?, ?, ?)",
+                        (pid, title, p.text))
+            reused = cur.execute(
+                "INSERT INTO vectors(passage_id, dense, scale, sparse) "
+                "SELECT ?, v.dense, v.scale, v.sparse FROM passages q "
+                "JOIN vectors v ON v.passage_id = q.id WHERE q.hash = ? AND q.id != ? LIMIT 1",
+                (pid, p.hash, pid)).rowcount
+            to_encode += 0 if reused else 1
+        # Old passages go last, so that unchanged text above could reuse their vectors.
+        self._drop_passages(old_ids)
+        if to_encode == 0:
+            self.conn.execute("UPDATE files SET state = 'indexed' WHERE id = ?", (file_id,))
+        self._bump_generation()
+        return to_encode
+
+    def delete_files(self, file_ids: Iterable[int]) -> None:
+        ids = list(file_ids)
+        with self.transaction():
+            for fid in ids:
+                self._delete_passages_of(fid)
+                self.conn.execute("DELETE FROM files WHERE id = ?", (fid,))
+            if ids:
+                self._bump_generation()
+
+    def _delete_passages_of(self, file_id: int) -> None:
+        ids = self._passage_ids(file_id)
+        self._fts_delete(ids)
+        self._drop_passages(ids)
+
+    def _passage_ids(self, file_id: int) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM passages WHERE file_id = ?",
+                                                (file_id,))]
+
+    def _fts_delete(self, passage_ids: list[int]) -> None:
+        # The FTS 'delete' command needs the exact indexed values (title included), so it runs
+        # before the passages or the file's title change.
+        for chunk in _chunks(passage_ids, 900):
+            marks = ",".join("?" * len(chunk))
+            self.conn.execute(
+                "INSERT INTO passages_fts(passages_fts, rowid, title, body) "
+                f"SELECT 'delete', id, title, body FROM passage_docs WHERE id IN ({marks})", chunk)
+
+    def _drop_passages(self, passage_ids: list[int]) -> None:
+        for chunk in _chunks(passage_ids, 900):
+            marks = ",".join("?" * len(chunk))
+            self.conn.execute(
+                "INSERT INTO tombstones(passage_id) "
+                f"SELECT passage_id FROM vectors WHERE passage_id IN ({marks})", chunk)
+            self.conn.execute(f"DELETE FROM vectors WHERE passage_id IN ({marks})", chunk)
+            self.conn.execute(f"DELETE FROM passages WHERE id IN ({marks})", chunk)
+
+    # -- encoding queue -------------------------------------------------------------------------
+
+    def passages_to_encode(self, limit: int, after_id: int = 0) -> list[PassageToEncode]:
+        """Passages of keyword-only files that have no vectors yet, in id order."""
+        cur = self.conn.execute(
+            "SELECT p.id, p.file_id, p.hash, f.title, p.text FROM files f "
+            "JOIN passages p ON p.file_id = f.id LEFT JOIN vectors v ON v.passage_id = p.id "
+            "WHERE f.state = 'text' AND v.seq IS NULL AND p.id > ? ORDER BY p.id LIMIT ?",
+            (after_id, limit))
+        return [PassageToEncode(*r) for r in cur]
+
+    def count_to_encode(self) -> int:
+        return int(self.conn.execute(
+            "SELECT count(*) FROM files f JOIN passages p ON p.file_id = f.id "
+            "LEFT JOIN vectors v ON v.passage_id = p.id "
+            "WHERE f.state = 'text' AND v.seq IS NULL").fetchone()[0])
+
+    def store_vectors(self, rows: Sequence[VectorRow]) -> int:
+        """Store encodings and promote files whose passages are all encoded; returns how many
+        files became fully indexed."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO vectors(passage_id, dense, scale, sparse) "
+            "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM passages WHERE id = ?)",
+            [(r.passage_id, r.dense, r.scale, r.sparse, r.passage_id) for r in rows])
+        ids = [r.passage_id for r in rows]
+        promoted = 0
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            promoted += self.conn.execute(
+                f"UPDATE files SET state = 'indexed', updated_at = ? WHERE state = 'text' AND "
+                f"id IN (SELECT DISTINCT file_id FROM passages WHERE id IN ({marks})) AND "
+                "NOT EXISTS (SELECT 1 FROM passages p LEFT JOIN vectors v "
+                "ON v.passage_id = p.id WHERE p.file_id = files.id AND v.seq IS NULL)",
+                (time.time(), *chunk)).rowcount
+        self._bump_generation()
+        return promoted
+
+    # -- reading for search ----------------------------------------------------------------------
+
+    def vectors_since(self, seq: int, limit: int = 50_000) -> list[tuple[int, int, bytes, float,
+                                                                        bytes]]:
+        return self.conn.execute(
+            "SELECT seq, passage_id, dense, scale, sparse FROM vectors WHERE seq > ? "
+            "ORDER BY seq LIMIT ?", (seq, limit)).fetchall()
+
+    def tombstones_since(self, seq: int) -> list[tuple[int, int]]:
+        return self.conn.execute(
+            "SELECT seq, passage_id FROM tombstones WHERE seq > ? ORDER BY seq", (seq,)).fetchall()
+
+    def dense_vectors(self, passage_ids: Sequence[int]) -> dict[int, tuple[bytes, float]]:
+        out: dict[int, tuple[bytes, float]] = {}
+        for chunk in _chunks(list(passage_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for pid, dense, scale in self.conn.execute(
+                    f"SELECT passage_id, dense, scale FROM vectors WHERE passage_id IN ({marks})",
+                    chunk):
+                out[pid] = (dense, scale)
+        return out
+
+    # -- status ---------------------------------------------------------------------------------
+
+    def state_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(("pending", "text", "indexed", "failed", "skipped"), 0)
+        for state, n in self.conn.execute("SELECT state, count(*) FROM files GROUP BY state"):
+            counts[state] = n
+        return counts
+
+    def passage_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM passages").fetchone()[0])
+
+    def failed_files(self, states: Sequence[str] = ("failed",)) -> list[tuple[str, str, str]]:
+        marks = ",".join("?" * len(states))
+        rows = self.conn.execute(
+            f"SELECT path, COALESCE(error, ''), state FROM files WHERE state IN ({marks}) "
+            "ORDER BY path", tuple(states)).fetchall()
+        return [(from_db(p), e, s) for p, e, s in rows]
+
+
+def _root(row: dict) -> Root:
+    return Root(id=row["id"], path=from_db(row["path"]), excludes=json.loads(row["excludes"]),
+                added_at=row["added_at"], last_scan=row["last_scan"])
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

@@ -1,0 +1,125 @@
+"""The catalog's schema and its migrations.
+
+Each migration moves the catalog from version i to i + 1 and runs inside one transaction, so a
+crash mid-migration leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE roots (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    excludes TEXT NOT NULL DEFAULT '[]',   -- JSON list of glob patterns
+    added_at REAL NOT NULL,
+    last_scan REAL
+);
+
+-- state: pending (waits for extraction) | text (keyword-searchable, waits for encoding)
+--        | indexed | failed | skipped (not a document)
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    root_id INTEGER NOT NULL REFERENCES roots(id),
+    path TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    hash TEXT,
+    format TEXT,
+    title TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL,
+    error TEXT,
+    n_passages INTEGER NOT NULL DEFAULT 0,
+    sections TEXT,                          -- JSON: [[kind, label, start, level], ...]
+    updated_at REAL NOT NULL
+);
+CREATE INDEX files_root ON files(root_id);
+CREATE INDEX files_state ON files(state);
+
+-- hash: digest of the exact string the encoders see, so identical passages are encoded once.
+CREATE TABLE passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    file_id INTEGER NOT NULL REFERENCES files(id),
+    ord INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    page INTEGER,
+    section TEXT,
+    hash BLOB NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX passages_file ON passages(file_id);
+CREATE INDEX passages_hash ON passages(hash);
+
+-- seq orders insertions so that readers can follow new vectors by a watermark.
+CREATE TABLE vectors (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    passage_id INTEGER NOT NULL UNIQUE REFERENCES passages(id),
+    dense BLOB NOT NULL,
+    scale REAL NOT NULL,
+    sparse BLOB NOT NULL
+);
+
+-- Passages deleted after their vectors were stored; readers apply them to their derived indexes.
+CREATE TABLE tombstones (seq INTEGER PRIMARY KEY AUTOINCREMENT, passage_id INTEGER NOT NULL);
+
+CREATE VIEW passage_docs AS
+    SELECT p.id AS id, f.title AS title, p.text AS body
+    FROM passages p JOIN files f ON f.id = p.file_id;
+
+-- External content: the text lives once, in passages; the FTS index is kept in sync by the
+-- catalog (not by triggers, because the title comes from the files table).
+CREATE VIRTUAL TABLE passages_fts USING fts5(
+    title, body, content='passage_docs', content_rowid='id',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+"""
+
+# MIGRATIONS[i] upgrades version i to i + 1. Version 0 is an empty database.
+MIGRATIONS: list[str] = [SCHEMA_V1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaError(Exception):
+    pass
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the catalog to SCHEMA_VERSION; returns the version it started from."""
+    start = current_version(conn)
+    if start > SCHEMA_VERSION:
+        raise SchemaError(
+            f"this index was written by a newer Spyglass (schema {start}, "
+            f"this version reads up to {SCHEMA_VERSION})"
+        )
+    for version in range(start, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return start
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements (executescript would commit our transaction)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    return statements
