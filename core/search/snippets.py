@@ -70,7 +70,8 @@ def make_snippet(text: str, words: Iterable[str], width: int = 280) -> Snippet:
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     shift = len(prefix)
-    return Snippet(prefix + snippet.text + suffix, [(s + shift, e + shift) for s, e in snippet.spans])
+    spans = [(s + shift, e + shift) for s, e in snippet.spans]
+    return Snippet(prefix + snippet.text + suffix, spans)
 
 
 def _collapse_whitespace(text: str, spans: list[tuple[int, int]]) -> Snippet:

@@ -333,6 +333,18 @@ class Catalog:
             (after_id, limit))
         return [PassageToEncode(*r) for r in cur]
 
+    def vectors_by_hash(self, hashes: Sequence[bytes]) -> dict[bytes, tuple[bytes, float, bytes]]:
+        """Encodings of passages with these texts, wherever they are (encode-once)."""
+        out: dict[bytes, tuple[bytes, float, bytes]] = {}
+        unique = list(dict.fromkeys(hashes))
+        for chunk in _chunks(unique, 900):
+            marks = ",".join("?" * len(chunk))
+            for h, dense, scale, sparse in self.conn.execute(
+                    f"SELECT p.hash, v.dense, v.scale, v.sparse FROM passages p "
+                    f"JOIN vectors v ON v.passage_id = p.id WHERE p.hash IN ({marks})", chunk):
+                out[h] = (dense, scale, sparse)
+        return out
+
     def count_to_encode(self) -> int:
         return int(self.conn.execute(
             "SELECT count(*) FROM files f JOIN passages p ON p.file_id = f.id "

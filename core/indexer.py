@@ -1,0 +1,383 @@
+"""scan -> diff -> extract -> chunk -> store text (keyword-searchable) -> encode -> store vectors.
+
+Incremental and resumable: the catalog records every file's state, each batch commits on its own,
+and a rerun after a kill picks up exactly the files and passages that are not finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.extract.pool import WorkerPool
+from core.ingest import IngestResult, IngestTask, ingest
+from core.progress import Progress, RateMeter
+from core.scan import ScannedFile, ScanOptions, scan_root
+from core.store.catalog import Catalog, NewPassage, Root, VectorRow
+from core.store.codec import dense_to_blob, quantize_dense, sparse_to_blob
+from core.store.sparse_index import publish_sparse_segment
+from core.store.vectors import publish_dense_index
+
+ProgressCallback = Callable[[Progress], None]
+
+KEYWORD_COMMIT_FILES = 200  # files per transaction in the keyword phase
+KEYWORD_COMMIT_S = 1.0  # ... or this many seconds, whichever comes first
+SEMANTIC_BATCH = 256  # passages per encoding batch (and per transaction)
+PUBLISH_EVERY_S = 600.0  # refresh the published derived indexes during long encodes
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    workers: int = max(1, min(4, (os.cpu_count() or 2)))  # extraction processes
+    threads: int | None = None  # encoder threads (None: one per physical core)
+    low_priority: bool = False
+    max_file_mb: float = 200.0
+    timeout_s: float = 60.0  # per-file extraction time limit
+    memory_mb: int = 1024  # per-worker extraction memory limit
+    include_hidden: bool = False
+    excludes: Sequence[str] = ()  # gitignore-style patterns applied to every root
+    semantic: bool = True  # run the encoding phase after the keyword phase
+
+
+@dataclass
+class IndexReport:
+    new: int = 0
+    changed: int = 0
+    deleted: int = 0
+    renamed: int = 0
+    unchanged: int = 0
+    extracted: int = 0
+    failed: int = 0
+    skipped: int = 0
+    encoded: int = 0  # passages that went through the models
+    reused: int = 0  # passages whose identical text was encoded before
+    cancelled: bool = False
+    elapsed_s: float = 0.0
+    scan_errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+class IndexControl:
+    """Pause, resume and cancel a running indexer from another thread."""
+
+    def __init__(self) -> None:
+        self._cancel = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_while_paused(self, on_wait: Callable[[], None] | None = None) -> None:
+        while not self._running.wait(0.2):
+            if on_wait:
+                on_wait()
+
+
+class PassageEncoder:
+    """Both models over the same passages: dense vectors and sparse expansions."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        from core.encode.dense import DenseEncoder
+        from core.encode.sparse import SparseEncoder
+
+        self.dense = DenseEncoder(threads=threads)
+        self.sparse = SparseEncoder(threads=threads)
+
+    def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, list[tuple[np.ndarray,
+                                                                             np.ndarray]]]:
+        return self.dense.encode(texts), self.sparse.encode(texts)
+
+
+def passage_input(title: str, text: str) -> str:
+    """What the encoders see: the passage, with the document's title in front for context."""
+    title = " ".join(title.split())[:200]
+    if not title or text.lstrip().startswith(title):
+        return text
+    return f"{title}\n{text}"
+
+
+def passage_hash(encoder_input: str) -> bytes:
+    return hashlib.blake2b(encoder_input.encode("utf-8", "surrogatepass"), digest_size=12).digest()
+
+
+class Indexer:
+    def __init__(self, catalog: Catalog, options: IndexOptions = IndexOptions(),
+                 encoder_factory: Callable[[], PassageEncoder] | None = None) -> None:
+        self.catalog = catalog
+        self.options = options
+        self._encoder_factory = encoder_factory or (lambda: PassageEncoder(options.threads))
+        self._encoder: PassageEncoder | None = None
+
+    # -- entry point -------------------------------------------------------------------------
+
+    def run(self, roots: Sequence[Root] | None = None, progress: ProgressCallback | None = None,
+            control: IndexControl | None = None) -> IndexReport:
+        started = time.monotonic()
+        control = control or IndexControl()
+        emit = progress or (lambda p: None)
+        report = IndexReport()
+        if self.options.low_priority:
+            from core.priority import lower_current_thread
+            lower_current_thread()
+        roots = list(roots) if roots is not None else self.catalog.roots()
+        emit(Progress("scan", 0, len(roots), 0.0, None))
+        self.scan(roots, report)
+        if not control.cancelled:
+            self.keyword_phase(emit, control, report)
+        if self.options.semantic and not control.cancelled:
+            self.semantic_phase(emit, control, report)
+        emit(Progress("finishing", 0, 0, 0.0, None))
+        self.publish()
+        report.cancelled = control.cancelled
+        report.elapsed_s = time.monotonic() - started
+        emit(Progress("done", 0, 0, 0.0, 0.0))
+        return report
+
+    # -- scan and diff ------------------------------------------------------------------------
+
+    def scan(self, roots: Sequence[Root], report: IndexReport) -> None:
+        """Walk the roots and bring the catalog's file list in line with the disk."""
+        found: dict[str, tuple[Root, ScannedFile]] = {}
+        for root in roots:
+            options = ScanOptions(excludes=[*self.options.excludes, *root.excludes],
+                                  include_hidden=self.options.include_hidden)
+            scanned = scan_root(root.path, options)
+            report.scan_errors.extend(scanned.errors)
+            for f in scanned.files:
+                found.setdefault(f.path, (root, f))  # nested roots: the first one owns a file
+        scanned_ids = {r.id for r in roots}
+        known = {}
+        for root in roots:
+            known.update(self.catalog.files_under_root(root.id))
+        max_bytes = self.options.max_file_mb * 1024 * 1024
+        with self.catalog.transaction():
+            gone = {p: row for p, row in known.items() if p not in found}
+            by_stat = {(row.inode, row.size, row.mtime_ns): row for row in gone.values()}
+            for path, (root, f) in found.items():
+                row = known.get(path)
+                if row is None:
+                    moved = by_stat.pop((f.inode, f.size, f.mtime_ns), None)
+                    if moved is not None and moved.root_id in scanned_ids:
+                        # Same inode, size and mtime: a rename or move, nothing to reprocess.
+                        self.catalog.rename_file(moved.id, path, root.id)
+                        gone.pop(moved.path, None)
+                        report.renamed += 1
+                        continue
+                    report.new += 1
+                elif (row.size, row.mtime_ns, row.inode) != (f.size, f.mtime_ns, f.inode):
+                    report.changed += 1
+                elif row.root_id != root.id:
+                    self.catalog.rename_file(row.id, path, root.id)
+                    continue
+                else:
+                    report.unchanged += 1
+                    continue
+                file_id = self.catalog.queue_file(root.id, path, f.size, f.mtime_ns, f.inode)
+                if f.size > max_bytes:
+                    self.catalog.mark_failed(
+                        file_id, f"larger than the {self.options.max_file_mb:g} MB limit "
+                        "(see settings)", state="skipped")
+            if gone:
+                self.catalog.delete_files(row.id for row in gone.values())
+                report.deleted += len(gone)
+            for root in roots:
+                self.catalog.conn.execute("UPDATE roots SET last_scan = ? WHERE id = ?",
+                                          (time.time(), root.id))
+
+    # -- keyword phase: extraction in isolated workers -------------------------------------
+
+    def keyword_phase(self, emit: ProgressCallback, control: IndexControl,
+                      report: IndexReport) -> None:
+        pending = self.catalog.pending_files()
+        if not pending:
+            return
+        previous = self._previous_hashes([fid for fid, _ in pending])
+        meter = RateMeter()
+        total, done, failed = len(pending), 0, 0
+        buffer: list[tuple[int, str, bool, object]] = []
+        last_commit = time.monotonic()
+        queue = list(reversed(pending))
+        in_flight: dict[int, str] = {}
+        window = self.options.workers * 4
+        with WorkerPool(ingest, processes=self.options.workers, timeout_s=self.options.timeout_s,
+                        memory_mb=self.options.memory_mb,
+                        low_priority=self.options.low_priority) as pool:
+            while (queue or in_flight) and not control.cancelled:
+                if control.paused:
+                    self._flush(buffer, report)
+                    paused = Progress("keyword", done, total, 0.0, None, None, failed, paused=True)
+                    control.wait_while_paused(lambda p=paused: emit(p))
+                while queue and len(in_flight) < window and not control.paused:
+                    fid, path = queue.pop()
+                    in_flight[fid] = path
+                    pool.submit(fid, IngestTask(path, previous.get(fid)))
+                for result in pool.results(timeout=0.25):
+                    path = in_flight.pop(result.key)
+                    buffer.append((result.key, path, result.ok,
+                                   result.value if result.ok else result.error))
+                    done += 1
+                    failed += 0 if result.ok and result.value.skipped is None else 1
+                    meter.add(1)
+                    if len(in_flight) < window // 2:
+                        break  # refill the workers
+                if len(buffer) >= KEYWORD_COMMIT_FILES or (
+                        buffer and time.monotonic() - last_commit > KEYWORD_COMMIT_S):
+                    self._flush(buffer, report)
+                    last_commit = time.monotonic()
+                    emit(Progress("keyword", done, total, meter.rate(),
+                                  meter.eta(total - done), path if done else None, failed))
+            self._flush(buffer, report)
+        emit(Progress("keyword", done, total, meter.rate(), 0.0, None, failed))
+
+    def _previous_hashes(self, file_ids: list[int]) -> dict[int, str]:
+        out = {}
+        for i in range(0, len(file_ids), 900):
+            chunk = file_ids[i:i + 900]
+            marks = ",".join("?" * len(chunk))
+            for fid, h in self.catalog.conn.execute(
+                    f"SELECT id, hash FROM files WHERE id IN ({marks}) AND hash IS NOT NULL "
+                    "AND n_passages > 0", chunk):
+                out[fid] = h
+        return out
+
+    def _flush(self, buffer: list[tuple[int, str, bool, object]], report: IndexReport) -> None:
+        if not buffer:
+            return
+        with self.catalog.transaction():
+            for fid, path, ok, value in buffer:
+                self._store_result(fid, path, ok, value, report)
+        buffer.clear()
+
+    def _store_result(self, fid: int, path: str, ok: bool, value: object,
+                      report: IndexReport) -> None:
+        if not ok:
+            self.catalog.mark_failed(fid, str(value))
+            report.failed += 1
+            return
+        assert isinstance(value, IngestResult)
+        if value.skipped is not None:
+            self.catalog.mark_failed(fid, value.skipped, state="skipped",
+                                     content_hash=value.content_hash)
+            report.skipped += 1
+            return
+        if value.unchanged:
+            try:
+                st = os.stat(path)
+                self.catalog.touch_file(fid, st.st_size, st.st_mtime_ns, st.st_ino)
+            except OSError:
+                pass
+            self.catalog.restore_state(fid)
+            return
+        passages = []
+        for i, (start, end, page, section) in enumerate(value.passages):
+            text = value.text[start:end]
+            passages.append(NewPassage(i, start, end, page, section,
+                                       passage_hash(passage_input(value.title, text)), text))
+        warning = "; ".join(value.warnings) or None
+        self.catalog.store_text(fid, content_hash=value.content_hash, title=value.title,
+                                fmt=value.format, sections=value.sections, passages=passages,
+                                error=warning)
+        report.extracted += 1
+
+    # -- semantic phase: both encoders over the passages of keyword-only files ---------------------
+
+    @property
+    def encoder(self) -> PassageEncoder:
+        if self._encoder is None:
+            self._encoder = self._encoder_factory()
+        return self._encoder
+
+    def semantic_phase(self, emit: ProgressCallback, control: IndexControl,
+                       report: IndexReport) -> None:
+        total = self.catalog.count_to_encode()
+        if not total:
+            return
+        meter = RateMeter()
+        done, after = 0, 0
+        last_publish = time.monotonic()
+        emit(Progress("semantic", 0, total, 0.0, None))
+        while not control.cancelled:
+            if control.paused:
+                paused = Progress("semantic", done, total, 0.0, None, None, 0, paused=True)
+                control.wait_while_paused(lambda p=paused: emit(p))
+                continue
+            batch = self.catalog.passages_to_encode(SEMANTIC_BATCH, after_id=after)
+            if not batch:
+                break
+            after = batch[-1].id
+            rows, encoded = self._encode_batch(batch)
+            with self.catalog.transaction():
+                self.catalog.store_vectors(rows)
+            report.encoded += encoded
+            report.reused += len(batch) - encoded
+            done += len(batch)
+            meter.add(len(batch))
+            emit(Progress("semantic", done, total, meter.rate(), meter.eta(total - done),
+                          None))
+            if time.monotonic() - last_publish > PUBLISH_EVERY_S:
+                self.publish()
+                last_publish = time.monotonic()
+
+    def _encode_batch(self, batch: Sequence) -> tuple[list[VectorRow], int]:
+        """Encode each distinct passage text once; reuse vectors already in the catalog."""
+        known = self.catalog.vectors_by_hash([p.hash for p in batch])
+        todo: dict[bytes, str] = {}
+        for p in batch:
+            if p.hash not in known:
+                todo.setdefault(p.hash, passage_input(p.title, p.text))
+        if todo:
+            hashes = list(todo)
+            dense, sparse = self.encoder.encode([todo[h] for h in hashes])
+            q, scales = quantize_dense(dense)
+            for i, h in enumerate(hashes):
+                ids, weights = sparse[i]
+                known[h] = (dense_to_blob(q[i]), float(scales[i]), sparse_to_blob(ids, weights))
+        rows = [VectorRow(p.id, *known[p.hash]) for p in batch]
+        return rows, len(todo)
+
+    def publish(self) -> None:
+        """Bring the published sparse segment and USearch graph up to the catalog."""
+        index_dir = self.catalog.index_dir
+        if self._derived_current():
+            return
+        publish_sparse_segment(self.catalog, index_dir)
+        publish_dense_index(self.catalog, index_dir, dim=_dense_dim(self.catalog))
+
+    def _derived_current(self) -> bool:
+        from core.store import segments
+        vec = self.catalog.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM vectors").fetchone()[0]
+        tomb = self.catalog.conn.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM tombstones").fetchone()[0]
+        for stem, suffix in (("sparse", ""), ("dense", ".usearch")):
+            seg = segments.latest(self.catalog.index_dir, stem, suffix)
+            if seg is None or (seg.vector_seq, seg.tombstone_seq) != (vec, tomb):
+                return False
+        return True
+
+
+def _dense_dim(catalog: Catalog) -> int:
+    row = catalog.conn.execute("SELECT length(dense) FROM vectors LIMIT 1").fetchone()
+    return int(row[0]) if row else 384
+
+

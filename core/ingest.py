@@ -1,0 +1,88 @@
+"""What an extraction worker does with one file: hash it, extract its text, cut it into passages.
+
+Runs in a child process (core.extract.pool) so a parser that crashes, hangs or balloons costs one
+file; everything it returns is plain data.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from core.chunk import chunk_spans
+from core.extract import extract
+from core.extract.types import Extracted, NotADocument
+
+T = TypeVar("T")
+HASH_BLOCK = 1 << 20
+MAX_CHARS = 10_000_000
+
+
+@dataclass(frozen=True)
+class IngestTask:
+    path: str
+    previous_hash: str | None = None  # skip extraction when the content did not change
+    max_chars: int = MAX_CHARS
+
+
+@dataclass
+class IngestResult:
+    content_hash: str
+    unchanged: bool = False
+    skipped: str | None = None  # why a file is not a document (an image, a program...)
+    title: str = ""
+    format: str = ""
+    sections: list[tuple[str, str, int, int]] = field(default_factory=list)
+    # (start, end, page, section heading) per passage; the text is text[start:end]
+    passages: list[tuple[int, int, int | None, str | None]] = field(default_factory=list)
+    text: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+def file_hash(path: str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        while block := f.read(HASH_BLOCK):
+            h.update(block)
+    return h.hexdigest()
+
+
+def ingest(task: IngestTask) -> IngestResult:
+    content_hash = file_hash(task.path)
+    if task.previous_hash is not None and content_hash == task.previous_hash:
+        return IngestResult(content_hash=content_hash, unchanged=True)
+    try:
+        doc = extract(Path(task.path), max_chars=task.max_chars)
+    except NotADocument as e:
+        return IngestResult(content_hash=content_hash, skipped=e.reason)
+    return IngestResult(
+        content_hash=content_hash, title=doc.title, format=doc.format,
+        sections=[(s.kind, s.label, s.start, s.level) for s in doc.sections],
+        passages=_passages(doc), text=doc.text, warnings=list(doc.warnings))
+
+
+_tokenizer = None
+
+
+def _passages(doc: Extracted) -> list[tuple[int, int, int | None, str | None]]:
+    global _tokenizer
+    if _tokenizer is None:  # loaded once per worker process
+        from core.encode.tokenizer import load_tokenizer
+        _tokenizer = load_tokenizer("dense")
+    spans = chunk_spans(doc.text, _tokenizer)
+    pages = sorted((s.start, int(s.label)) for s in doc.sections
+                   if s.kind == "page" and s.label.isdigit())
+    headings = sorted((s.start, s.label) for s in doc.sections if s.kind != "page")
+    out = []
+    for span in spans:
+        out.append((span.start, span.end, _at(pages, span.start), _at(headings, span.start)))
+    return out
+
+
+def _at(marks: list[tuple[int, T]], offset: int) -> T | None:
+    """The mark in force at `offset`: the last one starting at or before it."""
+    i = bisect.bisect_right([start for start, _ in marks], offset) - 1
+    return marks[i][1] if i >= 0 else None

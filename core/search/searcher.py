@@ -1,0 +1,314 @@
+"""Hybrid search: keyword (FTS5) + inference-free sparse + dense, fused, grouped by file."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.pathcodec import from_db
+from core.search import lexical
+from core.search.fusion import convex
+from core.search.query import Filters, Query, parse_query
+from core.search.results import Hit, SearchResult
+from core.search.snippets import make_snippet
+from core.search.stopwords import STOP_WORDS
+from core.store.catalog import Catalog
+from core.store.codec import blob_to_dense
+from core.store.sparse_index import SparseIndex
+from core.store.vectors import DenseIndex
+
+MODES = ("keyword", "sparse", "dense", "hybrid")
+# Share of each list in the hybrid score (normalised per query, then mixed convexly).
+HYBRID_WEIGHTS = {"keyword": 0.3, "sparse": 0.3, "dense": 0.4}
+CANDIDATES = 100  # passages taken from each list before fusion
+DENSE_MULTIPLIER = 4  # binary candidates per passage kept after int8 rescoring
+EXACT_FILTER_LIMIT = 5000  # filtered dense search scans the allowed passages exactly below this
+
+
+class QueryEncoder:
+    """What the searcher needs from the models: a dense query vector and the query's word
+    pieces (the sparse side has no model at query time)."""
+
+    dim: int
+
+    def dense(self, text: str) -> np.ndarray: ...
+    def token_ids(self, text: str) -> np.ndarray: ...
+    def token_strings(self, ids: np.ndarray) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    k: int = 20
+    mode: str = "hybrid"
+    filters: Filters = field(default_factory=Filters)
+
+
+class Searcher:
+    def __init__(self, index_dir: Path, encoder_factory: Callable[[], QueryEncoder]) -> None:
+        self.index_dir = Path(index_dir)
+        self.catalog = Catalog(self.index_dir)
+        self._encoder_factory = encoder_factory
+        self._encoder: QueryEncoder | None = None
+        self._generation = -1
+        self._lock = threading.Lock()  # one search at a time per Searcher
+        self.sparse: SparseIndex = SparseIndex(self.index_dir)
+        self.dense: DenseIndex | None = None
+
+    @property
+    def encoder(self) -> QueryEncoder:
+        if self._encoder is None:
+            self._encoder = self._encoder_factory()
+        return self._encoder
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def sync(self) -> None:
+        """Catch the derived indexes up with the catalog if it changed since the last search."""
+        generation = self.catalog.generation()
+        if generation == self._generation:
+            return
+        self.sparse.sync(self.catalog)
+        if self.dense is None:
+            self.dense = DenseIndex(self.index_dir, self.encoder.dim)
+        self.dense.sync(self.catalog)
+        self._generation = generation
+
+    # -- the search ------------------------------------------------------------------------------
+
+    def search(self, raw: str | Query, options: SearchOptions = SearchOptions()) -> SearchResult:
+        with self._lock:
+            return self._search(raw, options)
+
+    def _search(self, raw: str | Query, options: SearchOptions) -> SearchResult:
+        if options.mode not in MODES:
+            raise ValueError(f"unknown search mode {options.mode!r}; choose from {MODES}")
+        timings: dict[str, float] = {}
+        clock = _Clock(timings)
+        query = raw if isinstance(raw, Query) else parse_query(raw)
+        query = query.with_filters(options.filters)
+        if query.is_empty:
+            return SearchResult([], timings, options.mode)
+        self.sync()
+        clock.lap("sync")
+        allowed = self._allowed_passages(query)
+        blocked_files = self._blocked_files(query)
+        clock.lap("filters")
+        pool = CANDIDATES if allowed is None else CANDIDATES * 3
+        lists: dict[str, dict[int, float]] = {}
+        mode = options.mode
+        if mode in ("keyword", "hybrid"):
+            lists["keyword"] = self._keyword(query, pool, allowed)
+            clock.lap("keyword")
+        if mode in ("sparse", "hybrid"):
+            lists["sparse"] = self._sparse(query, pool, allowed)
+            clock.lap("sparse")
+        if mode in ("dense", "hybrid"):
+            vector = self.encoder.dense(query.text)
+            clock.lap("encode")
+            lists["dense"] = self._dense(vector, pool, allowed)
+            clock.lap("dense")
+        if mode == "hybrid":
+            fused, parts = convex(lists, HYBRID_WEIGHTS)
+        else:
+            fused = dict(lists[mode])
+            parts = {pid: {mode: s} for pid, s in fused.items()}
+        clock.lap("fusion")
+        hits = self._group(query, fused, parts, options.k, blocked_files)
+        clock.lap("results")
+        timings["total"] = sum(timings.values())
+        return SearchResult(hits, timings, mode, self._note())
+
+    def _note(self) -> str | None:
+        waiting = self.catalog.count_to_encode()
+        if waiting:
+            return f"semantic search is catching up: {waiting} passages still to encode"
+        return None
+
+    # -- the three lists ---------------------------------------------------------------------------
+
+    def _keyword(self, query: Query, k: int, allowed: np.ndarray | None) -> dict[int, float]:
+        expression = lexical.match_expression(query)
+        if expression is None:
+            return {}
+        try:
+            found = lexical.keyword_search(self.catalog.conn, expression, k)
+        except Exception:  # sqlite3.OperationalError on an expression FTS5 rejects
+            return {}
+        return _restrict(dict(found), allowed)
+
+    def sparse_query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Inference-free query side: the query's word pieces weighted by their IDF."""
+        ids = self.encoder.token_ids(text)
+        if len(ids):
+            strings = self.encoder.token_strings(ids)
+            keep = [i for i, s in enumerate(strings) if s.isalnum() and s not in STOP_WORDS]
+            ids = ids[keep] if keep else ids
+        if not len(ids):
+            return ids.astype(np.int64), np.zeros(0, np.float32)
+        terms = ids.astype(np.int64)
+        df = self.sparse.df(terms)
+        n = max(self.sparse.n_docs, 1)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        present = df > 0
+        return terms[present], idf[present]
+
+    def _sparse(self, query: Query, k: int, allowed: np.ndarray | None) -> dict[int, float]:
+        terms, weights = self.sparse_query(query.text)
+        if not len(terms):
+            return {}
+        if allowed is None:
+            pids, scores = self.sparse.search(terms, weights, k)
+            return dict(zip(pids.tolist(), scores.tolist(), strict=True))
+        pids, scores = self.sparse.score_all(terms, weights)
+        mask = np.isin(pids, allowed) & (scores > 0)
+        pids, scores = pids[mask], scores[mask]
+        top = np.argsort(-scores, kind="stable")[:k]
+        return dict(zip(pids[top].tolist(), scores[top].tolist(), strict=True))
+
+    def _dense(self, vector: np.ndarray, k: int, allowed: np.ndarray | None) -> dict[int, float]:
+        assert self.dense is not None
+        if allowed is not None and len(allowed) <= EXACT_FILTER_LIMIT:
+            candidates = allowed
+        else:
+            code = np.packbits(vector > 0)
+            candidates = self.dense.candidates(code, k * DENSE_MULTIPLIER * (
+                1 if allowed is None else 5))
+            if allowed is not None:
+                candidates = candidates[np.isin(candidates, allowed)]
+        scores = self.rescore(vector, candidates.tolist())
+        best = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
+        return dict(best)
+
+    def rescore(self, vector: np.ndarray, passage_ids: list[int]) -> dict[int, float]:
+        """Cosine of the query with each passage's int8 vector (exact up to quantisation)."""
+        stored = self.catalog.dense_vectors(passage_ids)
+        if not stored:
+            return {}
+        pids = list(stored)
+        matrix = np.stack([blob_to_dense(stored[p][0]) for p in pids]).astype(np.float32)
+        scales = np.asarray([stored[p][1] for p in pids], dtype=np.float32)
+        scores = (matrix @ vector.astype(np.float32)) * scales
+        return dict(zip(pids, scores.tolist(), strict=True))
+
+    # -- constraints -------------------------------------------------------------------------------
+
+    def _allowed_passages(self, query: Query) -> np.ndarray | None:
+        """Passage ids allowed by filters and required phrases; None when unrestricted."""
+        allowed: np.ndarray | None = None
+        f = query.filters
+        if not f.is_empty():
+            where, args = [], []
+            if f.extensions:
+                where.append("(" + " OR ".join("lower(f.path) LIKE ?" for _ in f.extensions) + ")")
+                args.extend(f"%.{e}" for e in f.extensions)
+            if f.folders:
+                where.append("(" + " OR ".join("f.path LIKE ? ESCAPE '\\'"
+                                               for _ in f.folders) + ")")
+                args.extend(_like_prefix(folder) for folder in f.folders)
+            if f.after is not None:
+                where.append("f.mtime_ns >= ?")
+                args.append(int(f.after * 1e9))
+            if f.before is not None:
+                where.append("f.mtime_ns < ?")
+                args.append(int(f.before * 1e9))
+            rows = self.catalog.conn.execute(
+                "SELECT p.id FROM passages p JOIN files f ON f.id = p.file_id WHERE "
+                + " AND ".join(where), args).fetchall()
+            allowed = np.asarray(sorted(r[0] for r in rows), dtype=np.int64)
+        phrases = lexical.phrase_expression(query.phrases)
+        if phrases:
+            try:
+                ids = lexical.matching_ids(self.catalog.conn, phrases)
+            except Exception:
+                ids = []
+            phrase_ids = np.asarray(sorted(ids), dtype=np.int64)
+            allowed = phrase_ids if allowed is None else np.intersect1d(allowed, phrase_ids)
+        return allowed
+
+    def _blocked_files(self, query: Query) -> set[int]:
+        if not query.excluded:
+            return set()
+        expression = " OR ".join(lexical.quote(e) for e in query.excluded)
+        try:
+            rows = self.catalog.conn.execute(
+                "SELECT DISTINCT p.file_id FROM passages_fts JOIN passages p "
+                "ON p.id = passages_fts.rowid WHERE passages_fts MATCH ?", (expression,))
+            return {r[0] for r in rows}
+        except Exception:
+            return set()
+
+    # -- results -----------------------------------------------------------------------------------
+
+    def _group(self, query: Query, fused: dict[int, float], parts: dict[int, dict[str, float]],
+               k: int, blocked_files: set[int]) -> list[Hit]:
+        if not fused:
+            return []
+        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
+        meta = self._passage_meta(ranked)
+        by_file: dict[int, list[int]] = {}
+        for pid in ranked:
+            m = meta.get(pid)
+            if m is None or m["file_id"] in blocked_files:
+                continue  # deleted since the derived index was built, or excluded
+            by_file.setdefault(m["file_id"], []).append(pid)
+        files = sorted(by_file, key=lambda f: fused[by_file[f][0]], reverse=True)[:k]
+        hits = []
+        for fid in files:
+            pids = by_file[fid]
+            best = meta[pids[0]]
+            snippet = make_snippet(best["text"], [*query.words, *query.phrases])
+            hits.append(Hit(
+                file_id=fid, path=from_db(best["path"]), title=best["title"],
+                format=best["format"], mtime=best["mtime_ns"] / 1e9, size=best["size"],
+                score=float(fused[pids[0]]), passage_id=pids[0], passage_start=best["start"],
+                passage_end=best["end"], page=best["page"], section=best["section"],
+                snippet=snippet, more_passages=len(pids) - 1,
+                contributions=parts.get(pids[0], {}), passage_ids=pids))
+        return hits
+
+    def _passage_meta(self, pids: list[int]) -> dict[int, dict]:
+        out: dict[int, dict] = {}
+        cols = ("id", "file_id", "start", "end", "page", "section", "text", "path", "title",
+                "format", "mtime_ns", "size")
+        for i in range(0, len(pids), 900):
+            chunk = pids[i:i + 900]
+            marks = ",".join("?" * len(chunk))
+            for row in self.catalog.conn.execute(
+                    "SELECT p.id, p.file_id, p.start, p.end, p.page, p.section, p.text, f.path, "
+                    "f.title, f.format, f.mtime_ns, f.size FROM passages p "
+                    f"JOIN files f ON f.id = p.file_id WHERE p.id IN ({marks}) "
+                    "AND f.state IN ('text', 'indexed')", chunk):
+                out[row[0]] = dict(zip(cols, row, strict=True))
+        return out
+
+
+def _restrict(scores: dict[int, float], allowed: np.ndarray | None) -> dict[int, float]:
+    if allowed is None:
+        return scores
+    keep = set(np.asarray(list(scores), dtype=np.int64)[
+        np.isin(np.asarray(list(scores), dtype=np.int64), allowed)].tolist()) if scores else set()
+    return {p: s for p, s in scores.items() if p in keep}
+
+
+def _like_prefix(folder: str) -> str:
+    escaped = folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.rstrip("/") + "/%"
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+        self.t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = self.timings.get(name, 0.0) + (now - self.t) * 1000
+        self.t = now
+
+
