@@ -42,6 +42,7 @@ class IndexOptions:
     memory_mb: int = 1024  # per-worker extraction memory limit
     include_hidden: bool = False
     excludes: Sequence[str] = ()  # gitignore-style patterns applied to every root
+    file_types: Sequence[str] = ()  # extensions to index; empty: every file
     semantic: bool = True  # run the encoding phase after the keyword phase
 
 
@@ -160,8 +161,11 @@ class Indexer:
         """Walk the roots and bring the catalog's file list in line with the disk."""
         found: dict[str, tuple[Root, ScannedFile]] = {}
         for root in roots:
-            options = ScanOptions(excludes=[*self.options.excludes, *root.excludes],
-                                  include_hidden=self.options.include_hidden)
+            options = ScanOptions(
+                excludes=[*self.options.excludes, *root.excludes],
+                include_hidden=self.options.include_hidden,
+                skip_dirs=frozenset({str(self.catalog.index_dir)}),
+                extensions=frozenset(e.lower().lstrip(".") for e in self.options.file_types))
             scanned = scan_root(root.path, options)
             report.scan_errors.extend(scanned.errors)
             for f in scanned.files:

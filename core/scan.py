@@ -37,6 +37,8 @@ class ScanOptions:
     excludes: Sequence[str] = ()  # gitignore-style patterns, relative to the root
     include_hidden: bool = False
     use_gitignore: bool = True
+    skip_dirs: frozenset[str] = frozenset()  # absolute folders never entered (the index itself)
+    extensions: frozenset[str] = frozenset()  # only these file types (lower-case); empty: all
 
 
 def scan_root(root: str, options: ScanOptions = ScanOptions()) -> ScanReport:
@@ -86,7 +88,12 @@ def _walk(root: str, folder: str, base: pathspec.PathSpec,
         if base.match_file(rel) or _ignored(entry.path, is_dir, ignores):
             continue
         if is_dir:
+            if entry.path in options.skip_dirs:
+                continue
             yield from _walk(root, entry.path, base, ignores, options, report)
+            continue
+        if options.extensions and os.path.splitext(entry.name)[1].lower().lstrip(
+                ".") not in options.extensions:
             continue
         try:
             st = entry.stat(follow_symlinks=False)

@@ -1,0 +1,307 @@
+"""The engine's one facade: the command line and the window both go through it.
+
+    engine = Engine.open("~/.local/share/spyglass/index")
+    engine.add_root("~/Documents")
+    engine.index(progress=print)
+    for hit in engine.search("tax return 2023", k=10).hits: ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from core.indexer import IndexControl, Indexer, IndexOptions, IndexReport, ProgressCallback
+from core.lock import IndexBusy, WriterLock
+from core.scan import normalise_root
+from core.search.query import Filters
+from core.search.results import SearchResult
+from core.search.searcher import Searcher, SearchOptions
+from core.settings import default_index_dir
+from core.store.catalog import Catalog, Root
+from core.store.schema import SchemaError
+
+__all__ = ["Engine", "EngineError", "IndexBusy", "IndexControl", "IndexOptions", "Filters",
+           "Status", "RootStatus", "SearchResult", "IndexReport"]
+
+
+class EngineError(Exception):
+    """A problem the user can act on; the message says what and what to do."""
+
+
+@dataclass
+class RootStatus:
+    path: str
+    exists: bool
+    files: int
+    indexed: int
+    pending: int
+    failed: int
+    passages: int
+    last_scan: float | None
+    excludes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Status:
+    index_dir: str
+    files: dict[str, int]
+    passages: int
+    passages_to_encode: int
+    failed_files: list[dict[str, str]]
+    skipped_files: list[dict[str, str]]
+    roots: list[RootStatus]
+    size_bytes: int
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class Engine:
+    def __init__(self, index_dir: Path, options: IndexOptions | None = None) -> None:
+        self.index_dir = Path(index_dir).expanduser().resolve()
+        self.options = options or IndexOptions()
+        self._lock = threading.RLock()  # guards the admin connection
+        try:
+            _make_private_dir(self.index_dir)
+            self._catalog = Catalog(self.index_dir)
+        except SchemaError as e:
+            raise EngineError(str(e)) from e
+        except OSError as e:
+            raise EngineError(f"cannot open the index at {self.index_dir}: "
+                              f"{e.strerror or e}") from e
+        except Exception as e:  # sqlite3.DatabaseError: not a database, disk I/O error...
+            raise EngineError(f"cannot open the index at {self.index_dir}: {e}") from e
+        self._searcher: Searcher | None = None
+        self._writer = WriterLock(self.index_dir)
+
+    @classmethod
+    def open(cls, index_dir: str | Path | None = None,
+             options: IndexOptions | None = None) -> Engine:
+        return cls(Path(index_dir) if index_dir else default_index_dir(), options)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+            self._catalog.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- roots ----------------------------------------------------------------------------------
+
+    def add_root(self, path: str | Path, excludes: Sequence[str] = ()) -> Root:
+        raw = str(path)
+        resolved = normalise_root(raw)
+        if not os.path.exists(resolved):
+            raise EngineError(f"no such file or folder: {raw}")
+        if not os.access(resolved, os.R_OK):
+            raise EngineError(f"cannot read {raw}: permission denied")
+        if Path(resolved).is_relative_to(self.index_dir):
+            raise EngineError("the index folder itself cannot be indexed")
+        with self._lock:
+            existing = self._catalog.root_by_path(resolved)
+            if existing is not None and not excludes:
+                return existing
+            return self._catalog.add_root(resolved, excludes)
+
+    def remove_root(self, path: str | Path) -> int:
+        """Forget a folder and everything indexed from it; returns how many files were removed.
+        Files on disk are never touched."""
+        resolved = normalise_root(str(path))
+        with self._lock, self._writing():
+            root = self._catalog.root_by_path(resolved) or self._catalog.root_by_path(str(path))
+            if root is None:
+                raise EngineError(f"not an indexed folder: {path}")
+            removed = self._catalog.remove_root(root.id)
+            Indexer(self._catalog, self.options).publish()
+            return removed
+
+    def set_excludes(self, path: str | Path, patterns: Sequence[str]) -> None:
+        with self._lock:
+            root = self._catalog.root_by_path(normalise_root(str(path)))
+            if root is None:
+                raise EngineError(f"not an indexed folder: {path}")
+            self._catalog.set_root_excludes(root.id, patterns)
+
+    def roots(self) -> list[RootStatus]:
+        with self._lock:
+            out = []
+            for root in self._catalog.roots():
+                counts = dict.fromkeys(("indexed", "text", "pending", "failed", "skipped"), 0)
+                for state, n in self._catalog.conn.execute(
+                        "SELECT state, count(*) FROM files WHERE root_id = ? GROUP BY state",
+                        (root.id,)):
+                    counts[state] = n
+                passages = self._catalog.conn.execute(
+                    "SELECT COALESCE(SUM(n_passages), 0) FROM files WHERE root_id = ?",
+                    (root.id,)).fetchone()[0]
+                out.append(RootStatus(
+                    path=root.path, exists=os.path.exists(root.path),
+                    files=sum(counts.values()), indexed=counts["indexed"] + counts["text"],
+                    pending=counts["pending"] + counts["text"], failed=counts["failed"],
+                    passages=int(passages), last_scan=root.last_scan, excludes=root.excludes))
+            return out
+
+    # -- indexing -------------------------------------------------------------------------------
+
+    def index(self, paths: Sequence[str | Path] | None = None,
+              progress: ProgressCallback | None = None, control: IndexControl | None = None,
+              options: IndexOptions | None = None) -> IndexReport:
+        """Add `paths` as roots (if given) and bring the index up to date with the disk.
+        With no paths, every root is rescanned."""
+        with self._writing():
+            roots = [self.add_root(p) for p in paths] if paths else None
+            catalog = Catalog(self.index_dir)  # this thread's own connection
+            try:
+                indexer = Indexer(catalog, options or self.options)
+                self._check_models(catalog)
+                return indexer.run(roots, progress, control)
+            finally:
+                catalog.close()
+
+    def retry_failed(self, paths: Sequence[str] | None = None) -> int:
+        """Queue failed files again (e.g. after installing a fix); returns how many."""
+        with self._lock, self._catalog.transaction():
+            if paths is None:
+                cur = self._catalog.conn.execute(
+                    "UPDATE files SET state = 'pending', error = NULL WHERE state = 'failed'")
+            else:
+                from core.pathcodec import to_db
+                cur = self._catalog.conn.executemany(
+                    "UPDATE files SET state = 'pending', error = NULL "
+                    "WHERE state = 'failed' AND path = ?", [(to_db(p),) for p in paths])
+            return cur.rowcount
+
+    def _writing(self) -> _WriterSession:
+        return _WriterSession(self._writer)
+
+    def _check_models(self, catalog: Catalog) -> None:
+        """Vectors from other model files are useless: re-encode everything if models changed."""
+        digest = models_digest()
+        stored = catalog.get_meta("models")
+        if stored == digest:
+            return
+        with catalog.transaction():
+            has_vectors = catalog.conn.execute("SELECT 1 FROM vectors LIMIT 1").fetchone()
+            if stored is not None and has_vectors:
+                catalog.conn.execute("INSERT INTO tombstones(passage_id) "
+                                     "SELECT passage_id FROM vectors")
+                catalog.conn.execute("DELETE FROM vectors")
+                catalog.conn.execute("UPDATE files SET state = 'text' WHERE state = 'indexed' "
+                                     "AND n_passages > 0")
+                catalog._bump_generation()
+            catalog.set_meta("models", digest)
+
+    # -- search ---------------------------------------------------------------------------------
+
+    @property
+    def searcher(self) -> Searcher:
+        with self._lock:
+            if self._searcher is None:
+                from core.encode.query import QueryEncoder
+                self._searcher = Searcher(self.index_dir, lambda: QueryEncoder(threads=2))
+            return self._searcher
+
+    def search(self, query: str, k: int = 20, mode: str = "hybrid",
+               filters: Filters | None = None) -> SearchResult:
+        try:
+            return self.searcher.search(query, SearchOptions(k=k, mode=mode,
+                                                             filters=filters or Filters()))
+        except ValueError as e:
+            raise EngineError(str(e)) from e
+
+    # -- status ---------------------------------------------------------------------------------
+
+    def status(self, list_limit: int = 1000) -> Status:
+        with self._lock:
+            counts = self._catalog.state_counts()
+            failed = self._catalog.failed_files(("failed",))
+            skipped = self._catalog.failed_files(("skipped",))
+            return Status(
+                index_dir=str(self.index_dir),
+                files={"indexed": counts["indexed"] + counts["text"],
+                       "failed": counts["failed"],
+                       "pending": counts["pending"] + counts["text"],
+                       "keyword_only": counts["text"], "skipped": counts["skipped"]},
+                passages=self._catalog.passage_count(),
+                passages_to_encode=self._catalog.count_to_encode(),
+                failed_files=[{"path": p, "reason": r} for p, r, _ in failed[:list_limit]],
+                skipped_files=[{"path": p, "reason": r} for p, r, _ in skipped[:list_limit]],
+                roots=self.roots(),
+                size_bytes=_folder_size(self.index_dir))
+
+    def file_text(self, path: str) -> tuple[str, list[tuple[int, int, int]]]:
+        """A file's stored passages joined back into text, for the preview."""
+        with self._lock:
+            row = self._catalog.file_by_path(path)
+            if row is None:
+                raise EngineError(f"not in the index: {path}")
+            rows = self._catalog.conn.execute(
+                "SELECT id, start, end, text FROM passages WHERE file_id = ? ORDER BY ord",
+                (row.id,)).fetchall()
+        text, spans, pos = [], [], 0
+        for pid, start, end, body in rows:
+            # Overlapping passages: keep only the part past what is already there.
+            skip = max(0, pos - start)
+            piece = body[skip:]
+            text.append(piece)
+            spans.append((pid, start, end))
+            pos = max(pos, end)
+        return "".join(text), spans
+
+
+class _WriterSession:
+    """Holds the writer lock for the duration of a write, re-entrantly."""
+
+    def __init__(self, lock: WriterLock) -> None:
+        self.lock = lock
+        self.owned = False
+
+    def __enter__(self) -> None:
+        if not self.lock.held:
+            self.lock.acquire()
+            self.owned = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self.owned:
+            self.lock.release()
+
+
+def models_digest() -> str:
+    from core.resources import models_dir
+    try:
+        return hashlib.sha256((models_dir() / "manifest.json").read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "missing"
+
+
+def _make_private_dir(path: Path) -> None:
+    """The index holds the text of private documents: only its owner may read it."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "posix":
+        os.chmod(path, 0o700)
+
+
+def _folder_size(path: Path) -> int:
+    total = 0
+    for entry in os.scandir(path):
+        try:
+            if entry.is_file(follow_symlinks=False):
+                total += entry.stat().st_size
+            elif entry.is_dir(follow_symlinks=False):
+                total += _folder_size(Path(entry.path))
+        except OSError:
+            continue
+    return total
+
+

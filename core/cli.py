@@ -1,0 +1,256 @@
+"""`spyglass index|search|status|remove|...`: a thin layer over core.api.Engine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+
+from core import __version__
+from core.api import Engine, EngineError, IndexBusy, IndexControl, IndexOptions
+from core.pathcodec import display
+from core.progress import Progress
+from core.search.searcher import MODES
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spyglass", description="Offline desktop search: find documents by meaning.")
+    parser.add_argument("--version", action="version", version=f"spyglass {__version__}")
+    parser.add_argument("--index", metavar="DIR",
+                        help="index folder (default: $SPYGLASS_HOME or the user data folder)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("index", help="add folders or files and index them")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="folders or files to add (none: update every indexed folder)")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="gitignore-style pattern to leave out (repeatable)")
+    p.add_argument("--keyword-only", action="store_true",
+                   help="skip the semantic (encoding) phase for now")
+    p.add_argument("--workers", type=int, help="extraction processes")
+    p.add_argument("--threads", type=int, help="encoder threads")
+    p.add_argument("--low-priority", action="store_true",
+                   help="lowest CPU and I/O priority (polite background indexing)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("search", help="search the index")
+    p.add_argument("query", nargs="+", help='words, "phrases", -exclusions, ext:pdf, in:DIR, '
+                   "after:2024-01-01, before:...")
+    p.add_argument("-k", type=int, default=10, help="number of files to show (default 10)")
+    p.add_argument("--mode", choices=MODES, default="hybrid")
+    p.add_argument("--json", action="store_true", help="print results as JSON")
+    p.add_argument("--timings", action="store_true", help="print per-stage timings")
+
+    p = sub.add_parser("status", help="what is indexed, pending and failed")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", help="forget an indexed folder (files on disk are untouched)")
+    p.add_argument("path")
+
+    p = sub.add_parser("retry", help="queue failed files again")
+    p.add_argument("paths", nargs="*")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        with Engine.open(args.index) as engine:
+            return COMMANDS[args.command](engine, args)
+    except (EngineError, IndexBusy) as e:
+        _error(str(e))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_CANCELLED
+    except Exception as e:  # never a bare traceback for the user
+        if args.debug:
+            raise
+        _error(f"unexpected {type(e).__name__}: {e} (run with --debug for details)")
+        return EXIT_ERROR
+
+
+def _error(message: str) -> None:
+    print(f"spyglass: error: {message}", file=sys.stderr)
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+def cmd_index(engine: Engine, args: argparse.Namespace) -> int:
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    if missing:
+        _error("no such file or folder: " + ", ".join(missing))
+        return EXIT_USAGE
+    if not args.paths and not engine.roots():
+        _error("nothing to index yet: give a folder, e.g. `spyglass index ~/Documents`")
+        return EXIT_USAGE
+    defaults = IndexOptions()
+    options = IndexOptions(
+        workers=args.workers or defaults.workers, threads=args.threads,
+        low_priority=args.low_priority, semantic=not args.keyword_only,
+        excludes=tuple(args.exclude))
+    for path in args.paths:
+        engine.add_root(path, args.exclude)
+    bar = ProgressBar(enabled=not args.quiet)
+    control = IndexControl()
+    try:
+        report = engine.index(args.paths or None, progress=bar.update, control=control,
+                              options=options)
+    except KeyboardInterrupt:
+        control.cancel()
+        bar.finish()
+        _error("interrupted: finished work is kept; run the same command to resume")
+        return EXIT_CANCELLED
+    bar.finish()
+    status = engine.status()
+    print(f"scanned: {report.new} new, {report.changed} changed, {report.deleted} deleted, "
+          f"{report.renamed} renamed, {report.unchanged} unchanged")
+    print(f"extracted {report.extracted} files, {report.failed} failed, {report.skipped} "
+          f"skipped; encoded {report.encoded} passages ({report.reused} reused) "
+          f"in {report.elapsed_s:.1f} s")
+    files = status.files
+    print(f"index: {files['indexed']} files searchable, {files['pending']} pending, "
+          f"{files['failed']} failed, {files['skipped']} skipped; {status.passages} passages")
+    for path, reason in report.scan_errors[:20]:
+        print(f"  cannot scan {display(path)}: {reason}")
+    if files["failed"]:
+        print("failed files (see `spyglass status`):")
+        for f in status.failed_files[:10]:
+            print(f"  {display(f['path'])}: {f['reason']}")
+        if files["failed"] > 10:
+            print(f"  ... and {files['failed'] - 10} more")
+    return EXIT_OK
+
+
+def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
+    query = " ".join(args.query)
+    result = engine.search(query, k=args.k, mode=args.mode)
+    if args.json:
+        out: object = [h.to_json() for h in result.hits]
+        if args.timings:
+            out = {"results": out, "timings_ms": result.timings_ms}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not result.hits:
+        print("no results")
+    bold = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("**", "**")
+    for i, hit in enumerate(result.hits, 1):
+        where = f" (page {hit.page})" if hit.page else ""
+        more = f"  +{hit.more_passages} more passages" if hit.more_passages else ""
+        print(f"{i:2}. {hit.title or os.path.basename(hit.path)}  [{hit.score:.3f}]{more}")
+        print(f"    {display(hit.path)}{where}")
+        print(f"    {hit.snippet.marked(*bold)}")
+    if result.note:
+        print(f"note: {result.note}")
+    if args.timings:
+        print("timings (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings_ms.items()))
+    return EXIT_OK
+
+
+def cmd_status(engine: Engine, args: argparse.Namespace) -> int:
+    status = engine.status()
+    if args.json:
+        print(json.dumps(status.to_json(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    f = status.files
+    print(f"index: {status.index_dir} ({status.size_bytes / 1e6:.1f} MB)")
+    print(f"files: {f['indexed']} searchable ({f['keyword_only']} keyword-only so far), "
+          f"{f['pending']} pending, {f['failed']} failed, {f['skipped']} skipped")
+    print(f"passages: {status.passages} ({status.passages_to_encode} waiting for encoding)")
+    for root in status.roots:
+        when = datetime.fromtimestamp(root.last_scan).strftime("%Y-%m-%d %H:%M") \
+            if root.last_scan else "never"
+        gone = "" if root.exists else "  (missing on disk)"
+        print(f"  {display(root.path)}: {root.files} files, {root.passages} passages, "
+              f"last scan {when}{gone}")
+    if status.failed_files:
+        print("failed:")
+        for item in status.failed_files:
+            print(f"  {display(item['path'])}: {item['reason']}")
+    return EXIT_OK
+
+
+def cmd_remove(engine: Engine, args: argparse.Namespace) -> int:
+    removed = engine.remove_root(args.path)
+    print(f"removed {args.path} from the index ({removed} files); nothing on disk was changed")
+    return EXIT_OK
+
+
+def cmd_retry(engine: Engine, args: argparse.Namespace) -> int:
+    n = engine.retry_failed(args.paths or None)
+    print(f"{n} files queued again; run `spyglass index` to process them")
+    return EXIT_OK
+
+
+COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status,
+            "remove": cmd_remove, "retry": cmd_retry}
+
+
+class ProgressBar:
+    """One line on stderr, redrawn in place on a terminal, every few seconds otherwise."""
+
+    def __init__(self, enabled: bool = True, stream=sys.stderr) -> None:  # type: ignore[no-untyped-def]
+        self.enabled = enabled
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last = 0.0
+        self.phase = ""
+
+    def update(self, p: Progress) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        changed = p.phase != self.phase
+        if not changed and now - self.last < (0.1 if self.tty else 5.0):
+            return
+        self.last, self.phase = now, p.phase
+        line = self.render(p)
+        if self.tty:
+            width = os.get_terminal_size(self.stream.fileno()).columns - 1
+            self.stream.write("\r" + line[:width].ljust(width))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    @staticmethod
+    def render(p: Progress) -> str:
+        if p.phase in ("scan", "finishing", "done"):
+            return {"scan": "scanning folders...", "finishing": "saving search indexes...",
+                    "done": "done"}[p.phase]
+        filled = int(p.fraction * 24)
+        bar = "#" * filled + "-" * (24 - filled)
+        eta = _duration(p.eta_s) if p.eta_s is not None else "?"
+        label = "keyword " if p.phase == "keyword" else "semantic"
+        state = "  PAUSED" if p.paused else ""
+        failed = f"  {p.failed} failed" if p.failed else ""
+        current = f"  {os.path.basename(p.current)}" if p.current else ""
+        return (f"{label} [{bar}] {p.done}/{p.total} {p.unit}  {p.rate:.1f}/s  ETA {eta}"
+                f"{failed}{state}{current}")
+
+    def finish(self) -> None:
+        if self.enabled and self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02}:{s:02}" if h else f"{m}:{s:02}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
