@@ -1,0 +1,134 @@
+"""The catalog on a real SQLite file: states, FTS sync, encode-once reuse, tombstones."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.store.catalog import Catalog, NewPassage, VectorRow
+from core.store.codec import (
+    blob_to_dense,
+    blob_to_sparse,
+    dense_to_blob,
+    quantize_dense,
+    sparse_to_blob,
+)
+from core.store.schema import SCHEMA_VERSION, SchemaError
+
+
+def _passages(texts: list[str]) -> list[NewPassage]:
+    return [NewPassage(i, 0, len(t), None, None, t.encode()[:12].ljust(12, b"_"), t)
+            for i, t in enumerate(texts)]
+
+
+def _vector(pid: int, seed: int = 0) -> VectorRow:
+    rng = np.random.default_rng(seed)
+    v = rng.normal(size=(1, 8)).astype(np.float32)
+    q, s = quantize_dense(v / np.linalg.norm(v))
+    return VectorRow(pid, dense_to_blob(q[0]), float(s[0]),
+                     sparse_to_blob(np.array([5, 9]), np.array([1.5, 0.25])))
+
+
+def _fts(cat: Catalog, expr: str) -> list[int]:
+    return [r[0] for r in cat.conn.execute(
+        "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rowid", (expr,))]
+
+
+def test_schema_version_and_wal(index_dir: Path) -> None:
+    index_dir.mkdir()
+    cat = Catalog(index_dir)
+    assert cat.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert cat.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    cat.close()
+    conn = sqlite3.connect(index_dir / "catalog.sqlite")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(SchemaError, match="newer Spyglass"):
+        Catalog(index_dir)
+
+
+def test_text_then_vectors_lifecycle(index_dir: Path) -> None:
+    index_dir.mkdir()
+    cat = Catalog(index_dir)
+    root = cat.add_root("/docs")
+    with cat.transaction():
+        fid = cat.queue_file(root.id, "/docs/a.txt", 10, 1, 100)
+    assert cat.state_counts()["pending"] == 1
+    with cat.transaction():
+        todo = cat.store_text(fid, content_hash="h1", title="Alpha", fmt="text", sections=[],
+                              passages=_passages(["giraffes eat leaves", "zebras run fast"]))
+    assert todo == 2
+    assert cat.state_counts()["text"] == 1
+    assert _fts(cat, "giraffes") and _fts(cat, "alpha")  # body and title are both searchable
+    queued = cat.passages_to_encode(10)
+    assert [p.text for p in queued] == ["giraffes eat leaves", "zebras run fast"]
+    with cat.transaction():
+        promoted = cat.store_vectors([_vector(p.id, i) for i, p in enumerate(queued)])
+    assert promoted == 1
+    assert cat.state_counts()["indexed"] == 1
+    assert cat.count_to_encode() == 0
+
+
+def test_changed_file_reuses_vectors_of_unchanged_passages(index_dir: Path) -> None:
+    index_dir.mkdir()
+    cat = Catalog(index_dir)
+    root = cat.add_root("/docs")
+    with cat.transaction():
+        fid = cat.queue_file(root.id, "/docs/a.txt", 10, 1, 100)
+        cat.store_text(fid, content_hash="h1", title="T", fmt="text", sections=[],
+                       passages=_passages(["same text here", "old ending"]))
+        cat.store_vectors([_vector(p.id) for p in cat.passages_to_encode(10)])
+    with cat.transaction():
+        todo = cat.store_text(fid, content_hash="h2", title="T", fmt="text", sections=[],
+                              passages=_passages(["same text here", "new ending"]))
+    assert todo == 1  # only the new passage needs the models
+    assert [p.text for p in cat.passages_to_encode(10)] == ["new ending"]
+    assert _fts(cat, "old") == [] and len(_fts(cat, "new")) == 1
+    tombs = cat.tombstones_since(0)
+    assert len(tombs) == 2  # both old passages were replaced (one by a reused copy)
+
+
+def test_delete_file_removes_text_fts_and_vectors(index_dir: Path) -> None:
+    index_dir.mkdir()
+    cat = Catalog(index_dir)
+    root = cat.add_root("/docs")
+    with cat.transaction():
+        fid = cat.queue_file(root.id, "/docs/a.txt", 10, 1, 100)
+        cat.store_text(fid, content_hash="h1", title="T", fmt="text", sections=[],
+                       passages=_passages(["walrus tusks"]))
+        cat.store_vectors([_vector(p.id) for p in cat.passages_to_encode(10)])
+    gen = cat.generation()
+    cat.delete_files([fid])
+    assert cat.generation() > gen
+    assert _fts(cat, "walrus") == []
+    assert cat.passage_count() == 0
+    assert cat.conn.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0
+    assert cat.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    cat.conn.execute("INSERT INTO passages_fts(passages_fts) VALUES('integrity-check')")
+
+
+def test_failed_and_undecodable_paths(index_dir: Path) -> None:
+    index_dir.mkdir()
+    cat = Catalog(index_dir)
+    root = cat.add_root("/docs")
+    odd = "/docs/bad-\udce9-name\n.txt"  # undecodable byte and a newline
+    with cat.transaction():
+        fid = cat.queue_file(root.id, odd, 1, 1, 1)
+        cat.mark_failed(fid, "corrupt PDF: no pages")
+    assert cat.failed_files() == [(odd, "corrupt PDF: no pages", "failed")]
+    assert odd in cat.files_under_root(root.id)
+
+
+def test_codec_roundtrip() -> None:
+    v = np.random.default_rng(1).normal(size=(3, 384)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    q, s = quantize_dense(v)
+    assert np.abs(q).max() == 127
+    back = np.stack([blob_to_dense(dense_to_blob(row)) for row in q]) * s[:, None]
+    cos = (back * v).sum(1) / np.linalg.norm(back, axis=1)
+    assert cos.min() > 0.999
+    ids, w = blob_to_sparse(sparse_to_blob(np.array([3, 70000 % 65536]), np.array([0.5, 2.0])))
+    assert ids.tolist() == [3, 4464] and w.tolist() == [0.5, 2.0]
