@@ -1,0 +1,115 @@
+"""The shipped ONNX models: manifest, integrity check, inference sessions.
+
+Every file a model uses is checked against the sha256 in `manifest.json` before it is loaded, so
+a truncated download or a tampered bundle fails loudly instead of producing quietly wrong
+vectors. A process hashes each file once (about 0.1 s for the 23 MB dense model).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import onnxruntime as ort
+
+from core.resources import models_dir
+
+
+class ModelError(Exception):
+    """A model file is missing, does not match the manifest, or the manifest is unusable."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    path: Path  # the .onnx file
+    tokenizer_path: Path
+    dims: int
+    max_length: int
+    output: str
+
+
+# (path, expected sha256, size, mtime_ns, inode) of files already verified in this process; the
+# stat fields make a file that changes after verification get checked again.
+_verified: set[tuple[str, str, int, int, int]] = set()
+_lock = threading.Lock()
+
+
+def load_manifest(directory: Path | None = None) -> dict[str, Any]:
+    path = (directory or models_dir()) / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"model manifest missing: {path}") from None
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"model manifest unreadable: {path}: {exc}") from None
+
+
+def verify_file(path: Path, sha256: str) -> None:
+    """Raise ModelError naming `path` unless its content hashes to `sha256`."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ModelError(f"model file missing: {path}") from None
+    key = (str(path.resolve()), sha256, st.st_size, st.st_mtime_ns, st.st_ino)
+    with _lock:
+        if key in _verified:
+            return
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != sha256:
+        raise ModelError(
+            f"model file corrupt or modified: {path} (sha256 {digest.hexdigest()}, "
+            f"manifest says {sha256})"
+        )
+    with _lock:
+        _verified.add(key)
+
+
+def model_spec(name: str, directory: Path | None = None) -> ModelSpec:
+    """Look `name` up in the manifest and verify its model and tokenizer files."""
+    directory = directory or models_dir()
+    manifest = load_manifest(directory)
+    try:
+        entry = manifest["models"][name]
+        files = manifest["files"]
+        for filename in (entry["file"], entry["tokenizer"]):
+            verify_file(directory / filename, files[filename]["sha256"])
+        return ModelSpec(name, directory / entry["file"], directory / entry["tokenizer"],
+                         int(entry["dims"]), int(entry["max_length"]), entry["output"])
+    except KeyError as exc:
+        raise ModelError(f"{directory / 'manifest.json'}: no entry {exc} for model {name!r}") \
+            from None
+
+
+def physical_cores() -> int:
+    """Physical cores this process may run on (SMT siblings share one core's int8 units)."""
+    try:
+        cpus = os.sched_getaffinity(0)
+    except AttributeError:  # macOS, Windows
+        cpus = set(range(os.cpu_count() or 1))
+    cores = set()
+    for cpu in cpus:
+        topo = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+        try:
+            cores.add(((topo / "physical_package_id").read_text().strip(),
+                       (topo / "core_id").read_text().strip()))
+        except OSError:
+            return max(1, len(cpus))  # no sysfs topology: count logical CPUs
+    return max(1, len(cores))
+
+
+def create_session(spec: ModelSpec, threads: int | None = None) -> ort.InferenceSession:
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = max(1, threads or physical_cores())
+    so.inter_op_num_threads = 1
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Thread spinning stays on (the default): turning it off cost 15% on single passages.
+    return ort.InferenceSession(str(spec.path), so, providers=["CPUExecutionProvider"])
