@@ -293,6 +293,12 @@ class Indexer:
                 pass
             self.catalog.restore_state(fid)
             return
+        if not value.passages:
+            self.catalog.mark_failed(
+                fid, "no text found (an empty document, or only images: scanned pages need OCR)",
+                state="skipped", content_hash=value.content_hash)
+            report.skipped += 1
+            return
         passages = []
         for i, (start, end, page, section) in enumerate(value.passages):
             text = value.text[start:end]

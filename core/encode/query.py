@@ -1,0 +1,29 @@
+"""The query side of search: one dense model call, and word pieces for the sparse side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from core.encode.dense import DenseEncoder
+from core.encode.tokenizer import load_tokenizer
+
+
+class QueryEncoder:
+    def __init__(self, threads: int | None = None, models_dir: Path | None = None) -> None:
+        self._dense = DenseEncoder(threads=threads, models_dir=models_dir)
+        self.dim = self._dense.dim
+        # The sparse side needs only the tokenizer: inference-free, no model at query time.
+        self._tokenizer = load_tokenizer("sparse", models_dir)
+        self._vocab = {i: t for t, i in self._tokenizer.get_vocab().items()}
+
+    def dense(self, text: str) -> np.ndarray:
+        return self._dense.encode_query(text)
+
+    def token_ids(self, text: str) -> np.ndarray:
+        ids = self._tokenizer.encode(text, add_special_tokens=False).ids
+        return np.unique(np.asarray(ids, dtype=np.uint16))
+
+    def token_strings(self, ids: np.ndarray) -> list[str]:
+        return [self._vocab.get(int(i), "") for i in ids]
