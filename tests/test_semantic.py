@@ -1,0 +1,68 @@
+"""Search by meaning on the real models: paraphrases and sparse expansion terms."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from core.api import Engine
+from core.search.snippets import stem
+from core.search.stopwords import STOP_WORDS
+from tests.docs import TOPICS, write_topics
+
+# Each query says what its document says without sharing a single content word with it.
+PARAPHRASES = {
+    "how to make homemade bread": "bread.txt",
+    "fixing a car that will not stop": "car.txt",
+    "dealing with failures in code": "python.txt",
+    "cultivating vegetables in containers": "garden.txt",
+    "paying the government on earnings": "taxes.txt",
+    "youngsters feel drowsy during lessons": "sleep.txt",
+}
+# Words that no document contains, but that splade-tiny adds to one document's expansion.
+EXPANSION_ONLY = {"patio": "garden.txt", "software": "python.txt", "engine": "car.txt"}
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in re.findall(r"\w+", text.lower()) if w not in STOP_WORDS}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    base = tmp_path_factory.mktemp("semantic")
+    docs = write_topics(base / "docs")
+    eng = Engine.open(base / "index")
+    report = eng.index([docs])
+    assert report.extracted == len(TOPICS) and report.encoded == len(TOPICS)
+    yield eng
+    eng.close()
+
+
+@pytest.mark.parametrize("mode", ["dense", "hybrid"])
+@pytest.mark.parametrize("query", sorted(PARAPHRASES))
+def test_paraphrase_finds_document(engine: Engine, query: str, mode: str) -> None:
+    target = PARAPHRASES[query]
+    assert not _stems(query) & _stems(TOPICS[target]), "the query must share no content word"
+    hits = engine.search(query, k=3, mode=mode).hits
+    assert hits, f"no results for {query!r}"
+    assert Path(hits[0].path).name == target
+
+
+@pytest.mark.parametrize("word", sorted(EXPANSION_ONLY))
+def test_word_only_in_sparse_expansion(engine: Engine, word: str) -> None:
+    target = EXPANSION_ONLY[word]
+    assert all(word not in text.lower() for text in TOPICS.values())
+    assert engine.search(word, mode="keyword").hits == []  # no document has the word itself
+    hits = engine.search(word, k=3, mode="sparse").hits
+    assert hits and Path(hits[0].path).name == target
+    hybrid = engine.search(word, k=3, mode="hybrid").hits
+    assert Path(hybrid[0].path).name == target
+
+
+def test_keyword_mode_finds_exact_words_and_phrases(engine: Engine) -> None:
+    hits = engine.search('"brake pads"', mode="keyword").hits
+    assert [Path(h.path).name for h in hits] == ["car.txt"]
+    assert "**brake**" in hits[0].snippet.marked() and "**pads**" in hits[0].snippet.marked()
+    assert engine.search('"pads brake"', mode="hybrid").hits == []  # a phrase is exact
