@@ -20,7 +20,7 @@ from core.lock import IndexBusy, WriterLock
 from core.scan import normalise_root
 from core.search.query import Filters
 from core.search.results import SearchResult
-from core.search.searcher import Searcher, SearchOptions
+from core.search.searcher import Explanation, Searcher, SearchOptions
 from core.settings import default_index_dir
 from core.store.catalog import Catalog, Root
 from core.store.schema import SchemaError
@@ -169,6 +169,19 @@ class Engine:
             finally:
                 catalog.close()
 
+    def update_paths(self, paths: Sequence[str], progress: ProgressCallback | None = None,
+                     control: IndexControl | None = None) -> IndexReport:
+        """Re-check just these files or folders (created, changed, deleted or renamed), as
+        reported by the file watcher, without rescanning whole roots."""
+        with self._writing():
+            catalog = Catalog(self.index_dir)
+            try:
+                self._check_models(catalog)
+                return Indexer(catalog, self.options).run(progress=progress, control=control,
+                                                          paths=list(paths))
+            finally:
+                catalog.close()
+
     def retry_failed(self, paths: Sequence[str] | None = None) -> int:
         """Queue failed files again (e.g. after installing a fix); returns how many."""
         with self._lock, self._catalog.transaction():
@@ -219,6 +232,12 @@ class Engine:
                                                              filters=filters or Filters()))
         except ValueError as e:
             raise EngineError(str(e)) from e
+
+    def explain(self, query: str, passage_id: int) -> Explanation:
+        return self.searcher.explain(query, passage_id)
+
+    def more_like_this(self, passage_id: int, k: int = 20) -> SearchResult:
+        return self.searcher.similar(passage_id, k)
 
     # -- status ---------------------------------------------------------------------------------
 

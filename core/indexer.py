@@ -18,8 +18,8 @@ import numpy as np
 from core.extract.pool import WorkerPool
 from core.ingest import IngestResult, IngestTask, ingest
 from core.progress import Progress, RateMeter
-from core.scan import ScannedFile, ScanOptions, scan_root
-from core.store.catalog import Catalog, NewPassage, Root, VectorRow
+from core.scan import ScannedFile, ScanOptions, is_excluded, scan_root
+from core.store.catalog import Catalog, FileRow, NewPassage, Root, VectorRow
 from core.store.codec import dense_to_blob, quantize_dense, sparse_to_blob
 from core.store.sparse_index import publish_sparse_segment
 from core.store.vectors import publish_dense_index
@@ -133,7 +133,9 @@ class Indexer:
     # -- entry point -------------------------------------------------------------------------
 
     def run(self, roots: Sequence[Root] | None = None, progress: ProgressCallback | None = None,
-            control: IndexControl | None = None) -> IndexReport:
+            control: IndexControl | None = None, paths: Sequence[str] | None = None
+            ) -> IndexReport:
+        """Index everything under `roots` (default: all), or only `paths` when given."""
         started = time.monotonic()
         control = control or IndexControl()
         emit = progress or (lambda p: None)
@@ -141,9 +143,11 @@ class Indexer:
         if self.options.low_priority:
             from core.priority import lower_current_thread
             lower_current_thread()
-        roots = list(roots) if roots is not None else self.catalog.roots()
-        emit(Progress("scan", 0, len(roots), 0.0, None))
-        self.scan(roots, report)
+        emit(Progress("scan", 0, 0, 0.0, None))
+        if paths is not None:
+            self.scan_paths(paths, report)
+        else:
+            self.scan(list(roots) if roots is not None else self.catalog.roots(), report)
         if not control.cancelled:
             self.keyword_phase(emit, control, report)
         if self.options.semantic and not control.cancelled:
@@ -157,57 +161,85 @@ class Indexer:
 
     # -- scan and diff ------------------------------------------------------------------------
 
+    def scan_options(self, root: Root) -> ScanOptions:
+        return ScanOptions(
+            excludes=[*self.options.excludes, *root.excludes],
+            include_hidden=self.options.include_hidden,
+            skip_dirs=frozenset({str(self.catalog.index_dir)}),
+            extensions=frozenset(e.lower().lstrip(".") for e in self.options.file_types))
+
     def scan(self, roots: Sequence[Root], report: IndexReport) -> None:
         """Walk the roots and bring the catalog's file list in line with the disk."""
         found: dict[str, tuple[Root, ScannedFile]] = {}
         for root in roots:
-            options = ScanOptions(
-                excludes=[*self.options.excludes, *root.excludes],
-                include_hidden=self.options.include_hidden,
-                skip_dirs=frozenset({str(self.catalog.index_dir)}),
-                extensions=frozenset(e.lower().lstrip(".") for e in self.options.file_types))
-            scanned = scan_root(root.path, options)
+            scanned = scan_root(root.path, self.scan_options(root))
             report.scan_errors.extend(scanned.errors)
             for f in scanned.files:
                 found.setdefault(f.path, (root, f))  # nested roots: the first one owns a file
-        scanned_ids = {r.id for r in roots}
         known = {}
         for root in roots:
             known.update(self.catalog.files_under_root(root.id))
-        max_bytes = self.options.max_file_mb * 1024 * 1024
         with self.catalog.transaction():
-            gone = {p: row for p, row in known.items() if p not in found}
-            by_stat = {(row.inode, row.size, row.mtime_ns): row for row in gone.values()}
-            for path, (root, f) in found.items():
-                row = known.get(path)
-                if row is None:
-                    moved = by_stat.pop((f.inode, f.size, f.mtime_ns), None)
-                    if moved is not None and moved.root_id in scanned_ids:
-                        # Same inode, size and mtime: a rename or move, nothing to reprocess.
-                        self.catalog.rename_file(moved.id, path, root.id)
-                        gone.pop(moved.path, None)
-                        report.renamed += 1
-                        continue
-                    report.new += 1
-                elif (row.size, row.mtime_ns, row.inode) != (f.size, f.mtime_ns, f.inode):
-                    report.changed += 1
-                elif row.root_id != root.id:
-                    self.catalog.rename_file(row.id, path, root.id)
-                    continue
-                else:
-                    report.unchanged += 1
-                    continue
-                file_id = self.catalog.queue_file(root.id, path, f.size, f.mtime_ns, f.inode)
-                if f.size > max_bytes:
-                    self.catalog.mark_failed(
-                        file_id, f"larger than the {self.options.max_file_mb:g} MB limit "
-                        "(see settings)", state="skipped")
-            if gone:
-                self.catalog.delete_files(row.id for row in gone.values())
-                report.deleted += len(gone)
+            self._reconcile(found, known, report)
             for root in roots:
                 self.catalog.conn.execute("UPDATE roots SET last_scan = ? WHERE id = ?",
                                           (time.time(), root.id))
+
+    def scan_paths(self, paths: Sequence[str], report: IndexReport) -> None:
+        """Like scan, for just these paths (files or folders, present or gone): what the file
+        watcher reports."""
+        roots = sorted(self.catalog.roots(), key=lambda r: len(r.path), reverse=True)
+        found: dict[str, tuple[Root, ScannedFile]] = {}
+        known: dict[str, FileRow] = {}
+        for path in dict.fromkeys(os.path.abspath(p) for p in paths):
+            root = next((r for r in roots if path == r.path or path.startswith(
+                r.path.rstrip(os.sep) + os.sep)), None)
+            if root is None:
+                continue
+            options = self.scan_options(root)
+            known.update(self.catalog.files_under_prefix(path))
+            if is_excluded(root.path, path, options):
+                continue  # and anything known under it is dropped below
+            scanned = scan_root(path, options)  # a file, or a folder that appeared
+            report.scan_errors.extend(e for e in scanned.errors if os.path.exists(e[0]))
+            for f in scanned.files:
+                found.setdefault(f.path, (root, f))
+        with self.catalog.transaction():
+            self._reconcile(found, known, report)
+
+    def _reconcile(self, found: dict[str, tuple[Root, ScannedFile]], known: dict[str, FileRow],
+                   report: IndexReport) -> None:
+        """Queue new and changed files, record renames, delete what is gone (in a transaction)."""
+        max_bytes = self.options.max_file_mb * 1024 * 1024
+        gone = {p: row for p, row in known.items() if p not in found}
+        by_stat = {(row.inode, row.size, row.mtime_ns): row for row in gone.values()}
+        for path, (root, f) in found.items():
+            row = known.get(path) or self.catalog.file_by_path(path)
+            if row is None:
+                moved = by_stat.pop((f.inode, f.size, f.mtime_ns), None)
+                if moved is not None:
+                    # Same inode, size and mtime: a rename or move, nothing to reprocess.
+                    self.catalog.rename_file(moved.id, path, root.id)
+                    gone.pop(moved.path, None)
+                    report.renamed += 1
+                    continue
+                report.new += 1
+            elif (row.size, row.mtime_ns, row.inode) != (f.size, f.mtime_ns, f.inode):
+                report.changed += 1
+            elif row.root_id != root.id:
+                self.catalog.rename_file(row.id, path, root.id)
+                continue
+            else:
+                report.unchanged += 1
+                continue
+            file_id = self.catalog.queue_file(root.id, path, f.size, f.mtime_ns, f.inode)
+            if f.size > max_bytes:
+                self.catalog.mark_failed(
+                    file_id, f"larger than the {self.options.max_file_mb:g} MB limit "
+                    "(see settings)", state="skipped")
+        if gone:
+            self.catalog.delete_files(row.id for row in gone.values())
+            report.deleted += len(gone)
 
     # -- keyword phase: extraction in isolated workers -------------------------------------
 

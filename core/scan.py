@@ -119,6 +119,37 @@ def _read_gitignore(path: str) -> pathspec.PathSpec | None:
         return None
 
 
+def is_excluded(root: str, path: str, options: ScanOptions = ScanOptions()) -> bool:
+    """Would a scan of `root` leave `path` out? (For single files reported by the watcher.)"""
+    rel = os.path.relpath(path, root)
+    if rel.startswith(".."):
+        return True
+    parts = [] if rel == "." else rel.split(os.sep)
+    base = pathspec.GitIgnoreSpec.from_lines([*DEFAULT_EXCLUDES, *options.excludes])
+    ignores: list[tuple[str, pathspec.PathSpec]] = []
+    folder = root
+    for i, name in enumerate(parts):
+        if os.path.exists(os.path.join(folder, MARKER_FILE)):
+            return True
+        if options.use_gitignore and os.path.isfile(os.path.join(folder, ".gitignore")):
+            spec = _read_gitignore(os.path.join(folder, ".gitignore"))
+            if spec is not None:
+                ignores.append((folder, spec))
+        current = os.path.join(folder, name)
+        is_dir = i < len(parts) - 1 or os.path.isdir(current)
+        if not options.include_hidden and name.startswith("."):
+            return True
+        if os.path.islink(current) or current in options.skip_dirs:
+            return True
+        rel_here = os.path.relpath(current, root) + ("/" if is_dir else "")
+        if base.match_file(rel_here) or _ignored(current, is_dir, ignores):
+            return True
+        folder = current
+    if options.extensions and not os.path.isdir(path):
+        return os.path.splitext(path)[1].lower().lstrip(".") not in options.extensions
+    return False
+
+
 def normalise_root(path: str) -> str:
     """The absolute, symlink-resolved form under which a root is stored."""
     return str(Path(path).expanduser().resolve())

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
-from core.pathcodec import from_db
+from core.pathcodec import from_db, to_db
 from core.search import lexical
 from core.search.fusion import convex
 from core.search.query import Filters, Query, parse_query
 from core.search.results import Hit, SearchResult
-from core.search.snippets import make_snippet
+from core.search.snippets import make_snippet, match_spans, query_stems
 from core.search.stopwords import STOP_WORDS
 from core.store.catalog import Catalog
-from core.store.codec import blob_to_dense
+from core.store.codec import blob_to_dense, blob_to_sparse
 from core.store.sparse_index import SparseIndex
 from core.store.vectors import DenseIndex
 
@@ -28,6 +28,13 @@ HYBRID_WEIGHTS = {"keyword": 0.3, "sparse": 0.3, "dense": 0.4}
 CANDIDATES = 100  # passages taken from each list before fusion
 DENSE_MULTIPLIER = 4  # binary candidates per passage kept after int8 rescoring
 EXACT_FILTER_LIMIT = 5000  # filtered dense search scans the allowed passages exactly below this
+
+
+@dataclass
+class Explanation:
+    matched_words: list[str]  # query words found literally in the passage
+    expansion_terms: list[tuple[str, float]]  # query terms only the passage's expansion has
+    scores: dict[str, float]  # raw score of each list (bm25, sparse dot product, cosine)
 
 
 class QueryEncoder:
@@ -130,6 +137,74 @@ class Searcher:
             return f"semantic search is catching up: {waiting} passages still to encode"
         return None
 
+    # -- explanations and feedback ---------------------------------------------------------------
+
+    def explain(self, raw: str | Query, passage_id: int) -> Explanation:
+        """Why a passage matched: its words, its expansion terms and each list's share."""
+        with self._lock:
+            query = raw if isinstance(raw, Query) else parse_query(raw)
+            self.sync()
+            row = self.catalog.conn.execute(
+                "SELECT p.text, v.sparse FROM passages p LEFT JOIN vectors v "
+                "ON v.passage_id = p.id WHERE p.id = ?", (passage_id,)).fetchone()
+            if row is None:
+                return Explanation([], [], {})
+            text, sparse_blob = row
+            words = sorted({text[s:e].lower() for s, e in match_spans(
+                text, query_stems([*query.words, *query.phrases]))})
+            expansion: list[tuple[str, float]] = []
+            scores: dict[str, float] = {}
+            if sparse_blob is not None:
+                terms, idf = self.sparse_query(query.text)
+                ids, weights = blob_to_sparse(sparse_blob)
+                lookup = dict(zip(ids.tolist(), weights.astype(np.float32).tolist(), strict=True))
+                strings = self.encoder.token_strings(terms.astype(np.uint16))
+                lowered = text.lower()
+                total = 0.0
+                for term, w_q, token in zip(terms.tolist(), idf.tolist(), strings, strict=True):
+                    w_d = lookup.get(term)
+                    if w_d:
+                        total += w_q * w_d
+                        if token.lstrip("#") not in lowered:
+                            expansion.append((token, round(w_q * w_d, 4)))
+                scores["sparse"] = total
+                vector = self.encoder.dense(query.text)
+                scores["dense"] = self.rescore(vector, [passage_id]).get(passage_id, 0.0)
+            expression = lexical.match_expression(query)
+            if expression:
+                try:
+                    scores["keyword"] = lexical.keyword_scores(
+                        self.catalog.conn, expression, [passage_id]).get(passage_id, 0.0)
+                except Exception:
+                    scores["keyword"] = 0.0
+            return Explanation(words, sorted(expansion, key=lambda t: -t[1]), scores)
+
+    def similar(self, passage_id: int, k: int = 20) -> SearchResult:
+        """"More like this": the passage itself as the query, dense and sparse, fused."""
+        with self._lock:
+            self.sync()
+            row = self.catalog.conn.execute(
+                "SELECT p.file_id, p.text, v.dense, v.scale, v.sparse FROM passages p "
+                "JOIN vectors v ON v.passage_id = p.id WHERE p.id = ?", (passage_id,)).fetchone()
+            if row is None:
+                return SearchResult([], {}, "similar", "that passage has no vectors yet")
+            file_id, text, dense_blob, scale, sparse_blob = row
+            vector = blob_to_dense(dense_blob).astype(np.float32) * scale
+            vector /= max(float(np.linalg.norm(vector)), 1e-9)
+            ids, weights = blob_to_sparse(sparse_blob)
+            terms = ids.astype(np.int64)
+            df = self.sparse.df(terms)
+            n = max(self.sparse.n_docs, 1)
+            qweights = (weights.astype(np.float32) * np.log1p((n - df + 0.5) / (df + 0.5))
+                        ).astype(np.float32)
+            spids, sscores = self.sparse.search(terms, qweights, CANDIDATES)
+            lists = {"sparse": dict(zip(spids.tolist(), sscores.tolist(), strict=True)),
+                     "dense": self._dense(vector, CANDIDATES, None)}
+            fused, parts = convex(lists, {"sparse": 0.5, "dense": 0.5})
+            query = Query(text=" ".join(text.split()[:30]))
+            hits = self._group(query, fused, parts, k + 1, {file_id})
+            return SearchResult(hits[:k], {}, "similar")
+
     # -- the three lists ---------------------------------------------------------------------------
 
     def _keyword(self, query: Query, k: int, allowed: np.ndarray | None) -> dict[int, float]:
@@ -207,10 +282,12 @@ class Searcher:
             if f.extensions:
                 where.append("(" + " OR ".join("lower(f.path) LIKE ?" for _ in f.extensions) + ")")
                 args.extend(f"%.{e}" for e in f.extensions)
-            if f.folders:
-                where.append("(" + " OR ".join("f.path LIKE ? ESCAPE '\\'"
+            if f.folders:  # substr, not LIKE: LIKE ignores case
+                where.append("(" + " OR ".join("substr(f.path, 1, ?) = ?"
                                                for _ in f.folders) + ")")
-                args.extend(_like_prefix(folder) for folder in f.folders)
+                for folder in f.folders:
+                    prefix = to_db(folder.rstrip("/")) + "/"
+                    args.extend([len(prefix), prefix])
             if f.after is not None:
                 where.append("f.mtime_ns >= ?")
                 args.append(int(f.after * 1e9))
@@ -294,11 +371,6 @@ def _restrict(scores: dict[int, float], allowed: np.ndarray | None) -> dict[int,
     keep = set(np.asarray(list(scores), dtype=np.int64)[
         np.isin(np.asarray(list(scores), dtype=np.int64), allowed)].tolist()) if scores else set()
     return {p: s for p, s in scores.items() if p in keep}
-
-
-def _like_prefix(folder: str) -> str:
-    escaped = folder.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped.rstrip("/") + "/%"
 
 
 class _Clock:

@@ -187,6 +187,14 @@ class Catalog:
             "WHERE root_id = ?", (root_id,))
         return {from_db(r[2]): FileRow(r[0], r[1], from_db(r[2]), *r[3:]) for r in cur}
 
+    def files_under_prefix(self, path: str) -> dict[str, FileRow]:
+        """The file at `path` and every file below it (for a folder)."""
+        prefix = to_db(path.rstrip("/")) + "/"
+        cur = self.conn.execute(  # substr, not LIKE: LIKE ignores case
+            "SELECT id, root_id, path, size, mtime_ns, inode, hash, state FROM files "
+            "WHERE path = ? OR substr(path, 1, ?) = ?", (to_db(path), len(prefix), prefix))
+        return {from_db(r[2]): FileRow(r[0], r[1], from_db(r[2]), *r[3:]) for r in cur}
+
     def file_by_path(self, path: str) -> FileRow | None:
         r = self.conn.execute(
             "SELECT id, root_id, path, size, mtime_ns, inode, hash, state FROM files "
