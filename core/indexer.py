@@ -113,7 +113,8 @@ class PassageEncoder:
 def passage_input(title: str, text: str) -> str:
     """What the encoders see: the passage, with the document's title in front for context."""
     title = " ".join(title.split())[:200]
-    if not title or text.lstrip().startswith(title):
+    # A title taken from the first line ends in "…" when cut; the text already holds it.
+    if not title or text.lstrip().startswith(title.rstrip("…")):
         return text
     return f"{title}\n{text}"
 

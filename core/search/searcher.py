@@ -13,6 +13,7 @@ import numpy as np
 from core.pathcodec import from_db, to_db
 from core.search import lexical
 from core.search.fusion import convex
+from core.search.prf import PrfParams, expand_sparse, rocchio
 from core.search.query import Filters, Query, parse_query
 from core.search.results import Hit, SearchResult
 from core.search.snippets import make_snippet, match_spans, query_stems
@@ -22,7 +23,10 @@ from core.store.codec import blob_to_dense, blob_to_sparse
 from core.store.sparse_index import SparseIndex
 from core.store.vectors import DenseIndex
 
-MODES = ("keyword", "sparse", "dense", "hybrid")
+MODES = ("keyword", "sparse", "dense", "hybrid", "hybrid-prf")
+# For evaluation: the query through the sparse model, and exhaustive int8 dense scoring.
+ALL_MODES = (*MODES, "sparse-siamese", "dense-exact")
+MODE_ALIASES = {"bm25": "keyword"}
 # Share of each list in the hybrid score (normalised per query, then mixed convexly).
 HYBRID_WEIGHTS = {"keyword": 0.3, "sparse": 0.3, "dense": 0.4}
 CANDIDATES = 100  # passages taken from each list before fusion
@@ -65,6 +69,10 @@ class Searcher:
         self._lock = threading.Lock()  # one search at a time per Searcher
         self.sparse: SparseIndex = SparseIndex(self.index_dir)
         self.dense: DenseIndex | None = None
+        self.weights: dict[str, float] = dict(HYBRID_WEIGHTS)
+        self.prf = PrfParams()
+        self._exact: tuple[int, np.ndarray, np.ndarray] | None = None  # generation, pids, matrix
+        self._siamese = None
 
     @property
     def encoder(self) -> QueryEncoder:
@@ -93,43 +101,92 @@ class Searcher:
             return self._search(raw, options)
 
     def _search(self, raw: str | Query, options: SearchOptions) -> SearchResult:
-        if options.mode not in MODES:
+        mode = MODE_ALIASES.get(options.mode, options.mode)
+        if mode not in ALL_MODES:
             raise ValueError(f"unknown search mode {options.mode!r}; choose from {MODES}")
         timings: dict[str, float] = {}
         clock = _Clock(timings)
         query = raw if isinstance(raw, Query) else parse_query(raw)
         query = query.with_filters(options.filters)
         if query.is_empty:
-            return SearchResult([], timings, options.mode)
+            return SearchResult([], timings, mode)
         self.sync()
         clock.lap("sync")
         allowed = self._allowed_passages(query)
         blocked_files = self._blocked_files(query)
         clock.lap("filters")
-        pool = CANDIDATES if allowed is None else CANDIDATES * 3
+        pool = max(CANDIDATES, options.k * 3) * (1 if allowed is None else 3)
         lists: dict[str, dict[int, float]] = {}
-        mode = options.mode
-        if mode in ("keyword", "hybrid"):
+        vector = None
+        if mode in ("keyword", "hybrid", "hybrid-prf"):
             lists["keyword"] = self._keyword(query, pool, allowed)
             clock.lap("keyword")
-        if mode in ("sparse", "hybrid"):
+        if mode in ("sparse", "hybrid", "hybrid-prf"):
             lists["sparse"] = self._sparse(query, pool, allowed)
             clock.lap("sparse")
-        if mode in ("dense", "hybrid"):
+        if mode == "sparse-siamese":
+            lists["sparse"] = self._sparse_siamese(query, pool, allowed)
+            clock.lap("sparse")
+        if mode in ("dense", "dense-exact", "hybrid", "hybrid-prf"):
             vector = self.encoder.dense(query.text)
             clock.lap("encode")
-            lists["dense"] = self._dense(vector, pool, allowed)
+            exact = mode == "dense-exact"
+            lists["dense"] = self._dense(vector, pool, allowed, exact=exact)
             clock.lap("dense")
-        if mode == "hybrid":
-            fused, parts = convex(lists, HYBRID_WEIGHTS)
+        if mode in ("hybrid", "hybrid-prf"):
+            fused, parts = convex(lists, self.weights)
+            if mode == "hybrid-prf" and vector is not None:
+                fused, parts = self._feedback_round(query, vector, lists, fused, parts, pool,
+                                                    allowed)
+                clock.lap("feedback")
         else:
-            fused = dict(lists[mode])
-            parts = {pid: {mode: s} for pid, s in fused.items()}
+            (name, scores), = lists.items()
+            fused = dict(scores)
+            parts = {pid: {name: s} for pid, s in fused.items()}
         clock.lap("fusion")
         hits = self._group(query, fused, parts, options.k, blocked_files)
         clock.lap("results")
         timings["total"] = sum(timings.values())
         return SearchResult(hits, timings, mode, self._note())
+
+    def _feedback_round(self, query: Query, vector: np.ndarray,
+                        lists: dict[str, dict[int, float]], fused: dict[int, float],
+                        parts: dict[int, dict[str, float]], pool: int,
+                        allowed: np.ndarray | None
+                        ) -> tuple[dict[int, float], dict[int, dict[str, float]]]:
+        """Second round from the top first-round passages, interpolated with the first."""
+        p = self.prf
+        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
+        if len(ranked) < 2:
+            return fused, parts
+        depth = min(len(ranked), 10) - 1
+        if fused[ranked[0]] - fused[ranked[depth]] < p.min_gap:
+            return fused, parts  # a flat first round: nothing stands out to learn from
+        top = ranked[:p.feedback]
+        stored = self.catalog.conn.execute(
+            f"SELECT passage_id, dense, scale, sparse FROM vectors WHERE passage_id IN "
+            f"({','.join('?' * len(top))})", top).fetchall()
+        if not stored:
+            return fused, parts
+        dense_fb = np.stack([blob_to_dense(d).astype(np.float32) * s for _, d, s, _ in stored])
+        dense_fb /= np.maximum(np.linalg.norm(dense_fb, axis=1, keepdims=True), 1e-9)
+        second = dict(lists)
+        second["dense"] = self._dense(rocchio(vector, dense_fb, p.alpha, p.beta), pool, allowed)
+        terms, weights = self.sparse_query(query.text)
+        terms, weights = expand_sparse(terms, weights, [blob_to_sparse(b) for *_, b in stored],
+                                       self._idf, p.expansion_terms, p.expansion_weight)
+        if len(terms):
+            second["sparse"] = self._sparse_terms(terms, weights, pool, allowed)
+        fused2, parts2 = convex(second, self.weights)
+        final: dict[int, float] = {}
+        for pid in set(fused) | set(fused2):
+            final[pid] = p.before * fused.get(pid, 0.0) + (1 - p.before) * fused2.get(pid, 0.0)
+        merged = {pid: {k: p.before * v for k, v in parts.get(pid, {}).items()}
+                  for pid in final}
+        for pid, contrib in parts2.items():
+            for k, v in contrib.items():
+                merged[pid][k + "-prf"] = (1 - p.before) * v
+        return final, merged
 
     def _note(self) -> str | None:
         waiting = self.catalog.count_to_encode()
@@ -193,10 +250,7 @@ class Searcher:
             vector /= max(float(np.linalg.norm(vector)), 1e-9)
             ids, weights = blob_to_sparse(sparse_blob)
             terms = ids.astype(np.int64)
-            df = self.sparse.df(terms)
-            n = max(self.sparse.n_docs, 1)
-            qweights = (weights.astype(np.float32) * np.log1p((n - df + 0.5) / (df + 0.5))
-                        ).astype(np.float32)
+            qweights = weights.astype(np.float32) * self._idf(terms)
             spids, sscores = self.sparse.search(terms, qweights, CANDIDATES)
             lists = {"sparse": dict(zip(spids.tolist(), sscores.tolist(), strict=True)),
                      "dense": self._dense(vector, CANDIDATES, None)}
@@ -217,6 +271,11 @@ class Searcher:
             return {}
         return _restrict(dict(found), allowed)
 
+    def _idf(self, terms: np.ndarray) -> np.ndarray:
+        df = self.sparse.df(terms)
+        n = max(self.sparse.n_docs, 1)
+        return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
     def sparse_query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Inference-free query side: the query's word pieces weighted by their IDF."""
         ids = self.encoder.token_ids(text)
@@ -227,14 +286,24 @@ class Searcher:
         if not len(ids):
             return ids.astype(np.int64), np.zeros(0, np.float32)
         terms = ids.astype(np.int64)
-        df = self.sparse.df(terms)
-        n = max(self.sparse.n_docs, 1)
-        idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        present = df > 0
-        return terms[present], idf[present]
+        present = self.sparse.df(terms) > 0
+        return terms[present], self._idf(terms[present])
 
     def _sparse(self, query: Query, k: int, allowed: np.ndarray | None) -> dict[int, float]:
         terms, weights = self.sparse_query(query.text)
+        return self._sparse_terms(terms, weights, k, allowed)
+
+    def _sparse_siamese(self, query: Query, k: int, allowed: np.ndarray | None
+                        ) -> dict[int, float]:
+        """The query expanded by the sparse model too (a model call: for comparison only)."""
+        if self._siamese is None:
+            from core.encode.sparse import SparseEncoder
+            self._siamese = SparseEncoder(threads=2)
+        ids, weights = self._siamese.encode([query.text])[0]
+        return self._sparse_terms(ids.astype(np.int64), weights, k, allowed)
+
+    def _sparse_terms(self, terms: np.ndarray, weights: np.ndarray, k: int,
+                      allowed: np.ndarray | None) -> dict[int, float]:
         if not len(terms):
             return {}
         if allowed is None:
@@ -246,8 +315,11 @@ class Searcher:
         top = np.argsort(-scores, kind="stable")[:k]
         return dict(zip(pids[top].tolist(), scores[top].tolist(), strict=True))
 
-    def _dense(self, vector: np.ndarray, k: int, allowed: np.ndarray | None) -> dict[int, float]:
+    def _dense(self, vector: np.ndarray, k: int, allowed: np.ndarray | None,
+               exact: bool = False) -> dict[int, float]:
         assert self.dense is not None
+        if exact:
+            return self._dense_exact(vector, k, allowed)
         if allowed is not None and len(allowed) <= EXACT_FILTER_LIMIT:
             candidates = allowed
         else:
@@ -259,6 +331,24 @@ class Searcher:
         scores = self.rescore(vector, candidates.tolist())
         best = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
         return dict(best)
+
+    def _dense_exact(self, vector: np.ndarray, k: int, allowed: np.ndarray | None
+                     ) -> dict[int, float]:
+        """Every stored int8 vector scored against the query (the reference for `dense`)."""
+        if self._exact is None or self._exact[0] != self._generation:
+            rows = self.catalog.conn.execute(
+                "SELECT passage_id, dense, scale FROM vectors").fetchall()
+            pids = np.asarray([r[0] for r in rows], dtype=np.int64)
+            matrix = np.stack([blob_to_dense(r[1]).astype(np.float32) * r[2] for r in rows]) \
+                if rows else np.zeros((0, len(vector)), np.float32)
+            self._exact = (self._generation, pids, matrix)
+        _, pids, matrix = self._exact
+        scores = matrix @ vector.astype(np.float32)
+        if allowed is not None:
+            scores = np.where(np.isin(pids, allowed), scores, -np.inf)
+        top = np.argsort(-scores)[:k]
+        top = top[np.isfinite(scores[top])]
+        return dict(zip(pids[top].tolist(), scores[top].tolist(), strict=True))
 
     def rescore(self, vector: np.ndarray, passage_ids: list[int]) -> dict[int, float]:
         """Cosine of the query with each passage's int8 vector (exact up to quantisation)."""

@@ -1,0 +1,57 @@
+"""Pseudo-relevance feedback: the best first-round passages sharpen the query.
+
+Dense side: Rocchio, q' = normalise(alpha * q + beta * mean(feedback vectors)).
+Sparse side: term expansion, the original IDF-weighted query terms plus the strongest terms of the
+feedback passages' sparse expansions (weighted by their mean weight times IDF).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PrfParams:
+    feedback: int = 3  # first-round passages used as feedback
+    alpha: float = 1.0  # weight of the original dense query
+    beta: float = 0.5  # weight of the feedback centroid
+    expansion_terms: int = 20  # terms added to the sparse query
+    expansion_weight: float = 0.5  # their weight relative to the original terms
+    before: float = 0.5  # final = before * first-round fusion + (1 - before) * second round
+    min_gap: float = 0.0  # skip feedback when the first round is this flat (top-1 minus top-k)
+
+
+def rocchio(query: np.ndarray, feedback: np.ndarray, alpha: float, beta: float) -> np.ndarray:
+    if not len(feedback):
+        return query
+    moved = alpha * query + beta * feedback.mean(axis=0)
+    return (moved / max(float(np.linalg.norm(moved)), 1e-9)).astype(np.float32)
+
+
+def expand_sparse(terms: np.ndarray, weights: np.ndarray,
+                  feedback: list[tuple[np.ndarray, np.ndarray]],
+                  idf_of: Callable[[np.ndarray], np.ndarray],
+                  n_terms: int, weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """The query's (term, weight) pairs plus the feedback's strongest expansion terms."""
+    if not feedback or n_terms <= 0:
+        return terms, weights
+    sums: dict[int, float] = {}
+    for ids, w in feedback:
+        for t, x in zip(ids.tolist(), w.astype(np.float32).tolist(), strict=True):
+            sums[t] = sums.get(t, 0.0) + x / len(feedback)
+    cand = np.fromiter(sums.keys(), dtype=np.int64, count=len(sums))
+    mean_w = np.fromiter(sums.values(), dtype=np.float32, count=len(sums))
+    scored = mean_w * idf_of(cand)
+    top = np.argsort(-scored)[:n_terms]
+    extra_terms, extra_w = cand[top], scored[top]
+    if len(extra_w) and extra_w.max() > 0 and len(weights):
+        extra_w = extra_w / extra_w.max() * float(weights.max()) * weight
+    merged: dict[int, float] = dict(zip(terms.tolist(), weights.tolist(), strict=True))
+    for t, x in zip(extra_terms.tolist(), extra_w.tolist(), strict=True):
+        merged[t] = merged.get(t, 0.0) + x
+    out_terms = np.fromiter(merged.keys(), dtype=np.int64, count=len(merged))
+    out_w = np.fromiter(merged.values(), dtype=np.float32, count=len(merged))
+    return out_terms, out_w
