@@ -9,12 +9,14 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from core import __version__
 from core.api import Engine, EngineError, IndexBusy, IndexControl, IndexOptions
+from core.evaluation.runner import EVAL_MODES
 from core.pathcodec import display
 from core.progress import Progress
-from core.search.searcher import MODES
+from core.search.searcher import ALL_MODES
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -45,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="+", help='words, "phrases", -exclusions, ext:pdf, in:DIR, '
                    "after:2024-01-01, before:...")
     p.add_argument("-k", type=int, default=10, help="number of files to show (default 10)")
-    p.add_argument("--mode", choices=MODES, default="hybrid")
+    p.add_argument("--mode", choices=[*ALL_MODES, "bm25"], default="hybrid-prf")
     p.add_argument("--json", action="store_true", help="print results as JSON")
     p.add_argument("--timings", action="store_true", help="print per-stage timings")
 
@@ -57,6 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("retry", help="queue failed files again")
     p.add_argument("paths", nargs="*")
+
+    p = sub.add_parser("eval", help="retrieval quality on a BEIR-layout collection")
+    p.add_argument("dataset", metavar="DATASET_DIR")
+    p.add_argument("--mode", default="all",
+                   help="one of " + ", ".join(EVAL_MODES) + ", or all (default)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--cache", metavar="DIR", help="where evaluation indexes are kept")
+    p.add_argument("--results", metavar="DIR", default="bench/results",
+                   help="where the table is written (default bench/results)")
     return parser
 
 
@@ -67,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
+        if args.command in STANDALONE:
+            return STANDALONE[args.command](args)
         with Engine.open(args.index) as engine:
             return COMMANDS[args.command](engine, args)
     except (EngineError, IndexBusy) as e:
@@ -197,6 +210,37 @@ def cmd_retry(engine: Engine, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from core.evaluation.runner import markdown_report, run_collection
+
+    modes = EVAL_MODES if args.mode == "all" else tuple(args.mode.split(","))
+    unknown = [m for m in modes if m not in EVAL_MODES]
+    if unknown:
+        _error(f"unknown mode {', '.join(unknown)}; choose from {', '.join(EVAL_MODES)}")
+        return EXIT_USAGE
+    bar = ProgressBar(enabled=not args.json)
+    try:
+        report = run_collection(Path(args.dataset), modes,
+                                Path(args.cache) if args.cache else None, bar.update)
+    except (FileNotFoundError, RuntimeError) as e:
+        _error(str(e))
+        return EXIT_USAGE
+    bar.finish()
+    command = "spyglass eval " + " ".join(sys.argv[2:] if len(sys.argv) > 2 else [args.dataset])
+    out = Path(args.results)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"quality-{report.dataset}.md").write_text(markdown_report(report, command),
+                                                       encoding="utf-8")
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(f"{report.dataset}: {report.documents} documents, {report.passages} passages, "
+              f"{report.queries} queries")
+        print(report.table())
+    return EXIT_OK
+
+
+STANDALONE = {"eval": cmd_eval}
 COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status,
             "remove": cmd_remove, "retry": cmd_retry}
 

@@ -1,0 +1,113 @@
+"""Index a collection with the shipped pipeline (cached) and score every search mode on it."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from core.api import Engine, models_digest
+from core.evaluation.beir import Collection, write_documents
+from core.evaluation.metrics import MEASURE_NAMES, evaluate
+from core.indexer import IndexOptions
+
+EVAL_MODES = ("bm25", "sparse", "sparse-siamese", "dense-exact", "dense", "hybrid", "hybrid-prf")
+PIPELINE_VERSION = "1"  # bump when chunking or encoding changes what an index holds
+DEPTH = 100
+
+
+@dataclass
+class ModeResult:
+    metrics: dict[str, float]
+    latency_ms: float  # median per query
+
+
+@dataclass
+class EvalReport:
+    dataset: str
+    queries: int
+    documents: int
+    passages: int
+    modes: dict[str, ModeResult] = field(default_factory=dict)
+    index_seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        return {"dataset": self.dataset, "queries": self.queries,
+                "modes": {m: {k: round(v, 4) for k, v in r.metrics.items()}
+                          for m, r in self.modes.items()}}
+
+    def table(self) -> str:
+        lines = [f"| mode | {' | '.join(MEASURE_NAMES)} | median ms/query |",
+                 "|---|" + "---|" * (len(MEASURE_NAMES) + 1)]
+        for mode, r in self.modes.items():
+            values = " | ".join(f"{r.metrics[m]:.4f}" for m in MEASURE_NAMES)
+            lines.append(f"| {mode} | {values} | {r.latency_ms:.1f} |")
+        return "\n".join(lines)
+
+
+def cache_root() -> Path:
+    return Path(platformdirs.user_cache_dir("spyglass", appauthor=False)) / "eval"
+
+
+def prepare_index(collection: Collection, cache: Path | None = None,
+                  progress: Callable | None = None) -> tuple[Engine, dict[str, str], float]:
+    """The collection's index, built once per (corpus, models, pipeline) and reused after."""
+    key = hashlib.sha256(f"{collection.digest}|{models_digest()}|{PIPELINE_VERSION}".encode()
+                         ).hexdigest()[:12]
+    base = (cache or cache_root()) / f"{collection.name}-{key}"
+    names = write_documents(collection, base / "docs")
+    engine = Engine.open(base / "index", IndexOptions(low_priority=False))
+    started = time.monotonic()
+    engine.index([base / "docs"], progress=progress)  # incremental: a no-op when cached
+    return engine, names, time.monotonic() - started
+
+
+def run_collection(folder: Path, modes: Sequence[str] = EVAL_MODES, cache: Path | None = None,
+                   progress: Callable | None = None,
+                   configure: Callable[[Engine], None] | None = None) -> EvalReport:
+    collection = Collection.load(folder)
+    engine, names, seconds = prepare_index(collection, cache, progress)
+    try:
+        if configure is not None:
+            configure(engine)
+        status = engine.status(list_limit=0)
+        report = EvalReport(collection.name, len(collection.queries), len(collection.corpus),
+                            status.passages, index_seconds=seconds)
+        for mode in modes:
+            report.modes[mode] = run_mode(engine, collection, names, mode)
+        return report
+    finally:
+        engine.close()
+
+
+def run_mode(engine: Engine, collection: Collection, names: dict[str, str],
+             mode: str) -> ModeResult:
+    run: dict[str, dict[str, float]] = {}
+    latencies = []
+    for qid, text in collection.queries.items():
+        started = time.perf_counter()
+        hits = engine.search(text, k=DEPTH + 1, mode=mode).hits
+        latencies.append((time.perf_counter() - started) * 1000)
+        ranked = [names[Path(h.path).name] for h in hits]
+        ranked = [d for d in ranked if d != qid][:DEPTH]  # BEIR's ignore_identical_ids
+        run[qid] = {doc: float(len(ranked) - i) for i, doc in enumerate(ranked)}
+    latencies.sort()
+    return ModeResult(evaluate(collection.qrels, run), latencies[len(latencies) // 2])
+
+
+def markdown_report(report: EvalReport, command: str) -> str:
+    return (
+        f"# Retrieval quality: {report.dataset}\n\n"
+        f"{report.documents} documents ({report.passages} passages), {report.queries} judged "
+        f"queries. nDCG@10, Recall@100 and MRR@10 by ir-measures, averaged over judged queries "
+        f"(no result = 0); files ranked by their best passage.\n\n"
+        f"{report.table()}\n\n"
+        f"Command: `{command}`  \n"
+        f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}.\n"
+    )
