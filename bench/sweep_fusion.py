@@ -1,0 +1,106 @@
+"""Choose fusion weights and PRF settings on the shared collections (evidence for the constants
+in core/search/searcher.py and core/search/prf.py). Run after `spyglass eval` has built the
+indexes:
+
+    .venv/bin/python bench/sweep_fusion.py ../shared/datasets/*/
+
+Per collection and query, the three first-round lists are computed once; fusion variants are then
+scored offline. Prints nDCG@10 per collection and the mean, for each variant.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from core.evaluation.beir import Collection
+from core.evaluation.metrics import evaluate
+from core.evaluation.runner import prepare_index
+from core.search.fusion import convex, rrf
+from core.search.query import parse_query
+
+DEPTH = 300
+
+
+def lists_for(engine, collection):  # type: ignore[no-untyped-def]
+    s = engine.searcher
+    s.sync()
+    out = {}
+    for qid, text in collection.queries.items():
+        q = parse_query(text)
+        vec = s.encoder.dense(q.text)
+        out[qid] = {"keyword": s._keyword(q, DEPTH, None), "sparse": s._sparse(q, DEPTH, None),
+                    "dense": s._dense(vec, DEPTH, None)}
+    return out
+
+
+def doc_run(engine, names, fused_by_q):  # type: ignore[no-untyped-def]
+    """Passage scores -> document ranking (a document scores its best passage)."""
+    conn = engine.searcher.catalog.conn
+    pid_doc = {}
+    for pid, path in conn.execute("SELECT p.id, f.path FROM passages p JOIN files f "
+                                  "ON f.id = p.file_id"):
+        pid_doc[pid] = names[Path(path).name]
+    run = {}
+    for qid, fused in fused_by_q.items():
+        best: dict[str, float] = {}
+        for pid, score in fused.items():
+            d = pid_doc.get(pid)
+            if d is not None and d != qid and score > best.get(d, -1e9):
+                best[d] = score
+        top = sorted(best.items(), key=lambda kv: -kv[1])[:100]
+        run[qid] = {d: float(100 - i) for i, (d, _) in enumerate(top)}
+    return run
+
+
+def zscore_fuse(lists, weights):  # type: ignore[no-untyped-def]
+    fused: dict[int, float] = {}
+    for mode, scores in lists.items():
+        if not scores or weights.get(mode, 0) <= 0:
+            continue
+        v = np.fromiter(scores.values(), dtype=np.float64)
+        mu, sd = v.mean(), v.std() or 1.0
+        floor = (v.min() - mu) / sd
+        for pid, s in scores.items():
+            # shifted so that a missing passage counts as the list minimum (0)
+            fused[pid] = fused.get(pid, 0.0) + weights[mode] * ((s - mu) / sd - floor)
+    return fused
+
+
+def main(folders: list[str]) -> None:
+    data = []
+    for folder in folders:
+        collection = Collection.load(Path(folder))
+        engine, names, _ = prepare_index(collection)
+        data.append((collection, engine, names, lists_for(engine, collection)))
+        print(f"loaded {collection.name}", file=sys.stderr)
+    grid = [w for w in itertools.product([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6], repeat=3)
+            if abs(sum(w) - 1.0) < 1e-9]
+    variants = {}
+    for kw, sp, de in grid:
+        weights = {"keyword": kw, "sparse": sp, "dense": de}
+        variants[f"minmax k={kw} s={sp} d={de}"] = lambda L, w=weights: convex(L, w)[0]
+        variants[f"zscore k={kw} s={sp} d={de}"] = lambda L, w=weights: zscore_fuse(L, w)
+    variants["rrf equal"] = lambda L: rrf(L)
+    variants["rrf k+d"] = lambda L: rrf({m: L[m] for m in ("keyword", "dense")})
+    rows = []
+    for name, fuse in variants.items():
+        scores = []
+        for collection, engine, names, lists in data:
+            run = doc_run(engine, names, {q: fuse(L) for q, L in lists.items()})
+            scores.append(evaluate(collection.qrels, run)["ndcg@10"])
+        rows.append((float(np.mean(scores)), name, scores))
+    rows.sort(reverse=True)
+    header = " | ".join(c.name for c, *_ in data)
+    print(f"mean | {header} | variant")
+    for mean, name, scores in rows[:40]:
+        print(f"{mean:.4f} | " + " | ".join(f"{s:.4f}" for s in scores) + f" | {name}")
+    for _, engine, _, _ in data:
+        engine.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
