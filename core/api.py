@@ -26,7 +26,7 @@ from core.store.catalog import Catalog, Root
 from core.store.schema import SchemaError
 
 __all__ = ["Engine", "EngineError", "IndexBusy", "IndexControl", "IndexOptions", "Filters",
-           "Status", "RootStatus", "SearchResult", "IndexReport"]
+           "Status", "RootStatus", "SearchResult", "IndexReport", "PreviewText"]
 
 
 class EngineError(Exception):
@@ -59,6 +59,16 @@ class Status:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class PreviewText:
+    """A file's extracted text for a preview. Passage offsets index into `text` directly."""
+    path: str
+    title: str
+    format: str | None
+    text: str
+    passages: list[tuple[int, int, int, int | None]]  # (passage id, start, end, page)
 
 
 class Engine:
@@ -239,6 +249,12 @@ class Engine:
     def more_like_this(self, passage_id: int, k: int = 20) -> SearchResult:
         return self.searcher.similar(passage_id, k)
 
+    def expansion_terms(self, query: str, passage_ids: Sequence[int]
+                        ) -> dict[int, list[tuple[str, float]]]:
+        """For each passage, the query terms only its sparse expansion has (not its text):
+        the semantic matches a result list shows next to the snippet. Cheap: no model run."""
+        return self.searcher.expansion_terms(query, list(passage_ids))
+
     # -- status ---------------------------------------------------------------------------------
 
     def status(self, list_limit: int = 1000) -> Status:
@@ -277,6 +293,36 @@ class Engine:
             spans.append((pid, start, end))
             pos = max(pos, end)
         return "".join(text), spans
+
+
+    def preview_text(self, path: str) -> PreviewText:
+        """A file's text rebuilt from its passages so that every passage's (start, end) are
+        offsets into the returned text (file_text drops the gaps between passages, so its
+        offsets drift). Gaps are whitespace between tokens: they become blank lines/spaces."""
+        with self._lock:
+            row = self._catalog.file_by_path(path)
+            if row is None:
+                raise EngineError(f"not in the index: {path}")
+            meta = self._catalog.conn.execute(
+                "SELECT title, format FROM files WHERE id = ?", (row.id,)).fetchone()
+            rows = self._catalog.conn.execute(
+                "SELECT id, start, end, page, text FROM passages WHERE file_id = ? ORDER BY ord",
+                (row.id,)).fetchall()
+        parts: list[str] = []
+        passages: list[tuple[int, int, int, int | None]] = []
+        pos = 0
+        for pid, start, end, page, body in rows:
+            if start > pos:
+                gap = start - pos
+                parts.append("\n\n" + " " * (gap - 2) if gap >= 2 else " ")
+                pos = start
+            if end > pos:
+                parts.append(body[pos - start:])
+                pos = end
+            passages.append((pid, start, end, page))
+        return PreviewText(path=path, title=meta[0] if meta else "",
+                           format=meta[1] if meta else None, text="".join(parts),
+                           passages=passages)
 
 
 class _WriterSession:

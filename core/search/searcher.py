@@ -236,6 +236,37 @@ class Searcher:
                     scores["keyword"] = 0.0
             return Explanation(words, sorted(expansion, key=lambda t: -t[1]), scores)
 
+    def expansion_terms(self, raw: str | Query, passage_ids: list[int]
+                        ) -> dict[int, list[tuple[str, float]]]:
+        """explain()'s expansion terms for many passages at once, without the dense model."""
+        out: dict[int, list[tuple[str, float]]] = {}
+        if not passage_ids:
+            return out
+        with self._lock:
+            query = raw if isinstance(raw, Query) else parse_query(raw)
+            if query.is_empty:
+                return out
+            self.sync()
+            terms, idf = self.sparse_query(query.text)
+            if not len(terms):
+                return out
+            strings = self.encoder.token_strings(terms.astype(np.uint16))
+            marks = ",".join("?" * len(passage_ids))
+            rows = self.catalog.conn.execute(
+                "SELECT p.id, p.text, v.sparse FROM passages p JOIN vectors v "
+                f"ON v.passage_id = p.id WHERE p.id IN ({marks})", passage_ids).fetchall()
+        for pid, text, sparse_blob in rows:
+            ids, weights = blob_to_sparse(sparse_blob)
+            lookup = dict(zip(ids.tolist(), weights.astype(np.float32).tolist(), strict=True))
+            lowered = text.lower()
+            found = []
+            for term, w_q, token in zip(terms.tolist(), idf.tolist(), strings, strict=True):
+                w_d = lookup.get(term)
+                if w_d and token.lstrip("#") not in lowered:
+                    found.append((token, round(w_q * w_d, 4)))
+            out[pid] = sorted(found, key=lambda t: -t[1])
+        return out
+
     def similar(self, passage_id: int, k: int = 20) -> SearchResult:
         """"More like this": the passage itself as the query, dense and sparse, fused."""
         with self._lock:

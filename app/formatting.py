@@ -1,0 +1,76 @@
+"""Human-readable numbers, sizes, dates and durations for labels."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime
+
+from core.progress import Progress
+
+
+def count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def size(n_bytes: float) -> str:
+    value = float(n_bytes)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"
+
+
+def date(epoch: float | None, now: float | None = None) -> str:
+    """'14:05' today, 'Yesterday', 'Mon 3 Jun' this year, '3 Jun 2021' before."""
+    if not epoch:
+        return "never"
+    when = datetime.fromtimestamp(epoch)
+    today = datetime.fromtimestamp(now if now is not None else time.time())
+    days = (today.date() - when.date()).days
+    if days == 0:
+        return when.strftime("%H:%M")
+    if days == 1:
+        return "Yesterday"
+    if when.year == today.year:
+        return when.strftime("%a %-d %b") if os.name == "posix" else when.strftime("%a %d %b")
+    return when.strftime("%-d %b %Y") if os.name == "posix" else when.strftime("%d %b %Y")
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "estimating…"
+    s = int(round(seconds))
+    if s < 60:
+        return "less than a minute left" if s > 5 else "a few seconds left"
+    if s < 3600:
+        return f"about {round(s / 60)} min left"
+    return f"about {s // 3600} h {round(s % 3600 / 60)} min left"
+
+
+PHASE_NAMES = {
+    "scan": "Looking for new and changed files",
+    "keyword": "Reading files (keyword index)",
+    "semantic": "Learning what passages mean (semantic index)",
+    "finishing": "Finishing up",
+    "done": "Up to date",
+}
+
+
+def phase(p: Progress) -> str:
+    name = PHASE_NAMES.get(p.phase, p.phase)
+    return f"Paused: {name[0].lower()}{name[1:]}" if p.paused else name
+
+
+def rate_and_eta(p: Progress) -> str:
+    """'12.5 files/s · about 3 min left' (empty when there is nothing to count)."""
+    if p.paused or p.phase not in ("keyword", "semantic") or not p.total:
+        return ""
+    parts = [f"{p.done:,} of {p.total:,} {p.unit}"]
+    if p.rate > 0:
+        parts.append(f"{p.rate:,.1f} {p.unit}/s")
+        parts.append(duration(p.eta_s))
+    if p.failed:
+        parts.append(count(p.failed, "problem"))
+    return " · ".join(parts)

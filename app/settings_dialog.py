@@ -1,0 +1,140 @@
+"""Preferences: index location, indexing threads and priority, file size limit, file types.
+Saved as JSON (core.settings); indexing options apply from the next indexing job on."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.indexer import IndexOptions
+from core.settings import Settings, default_index_dir
+
+
+def index_options(settings: Settings, base: IndexOptions | None = None) -> IndexOptions:
+    """The indexer's options from the user's settings."""
+    from dataclasses import replace
+
+    return replace(
+        base or IndexOptions(),
+        threads=settings.threads or None,
+        low_priority=settings.low_priority,
+        max_file_mb=settings.max_file_mb,
+        file_types=tuple(e.lower().lstrip(".") for e in settings.file_types if e.strip(".")),
+        excludes=tuple(settings.excludes),
+        include_hidden=settings.include_hidden,
+    )
+
+
+def parse_types(text: str) -> list[str]:
+    parts = text.replace(";", ",").replace(" ", ",").split(",")
+    return sorted({p.strip().lower().lstrip(".") for p in parts if p.strip(" .")})
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None,
+                 choose_folder: Callable[[str], str | None] | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings — Spyglass")
+        self.setObjectName("settingsDialog")
+        self.settings = settings
+        self._choose_folder = choose_folder or self._dialog_folder
+
+        self.index_dir = QLineEdit(settings.index_dir)
+        self.index_dir.setPlaceholderText(str(default_index_dir()))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.index_dir, 1)
+        row.addWidget(browse)
+        location = QWidget()
+        location.setLayout(row)
+        row.setContentsMargins(0, 0, 0, 0)
+
+        self.threads = QSpinBox()
+        self.threads.setRange(0, max(64, os.cpu_count() or 1))
+        self.threads.setSpecialValueText("Automatic")
+        self.threads.setValue(settings.threads)
+        self.low_priority = QCheckBox("Index at low priority, so other programs come first")
+        self.low_priority.setChecked(settings.low_priority)
+        self.max_size = QDoubleSpinBox()
+        self.max_size.setRange(1, 100_000)
+        self.max_size.setDecimals(0)
+        self.max_size.setSuffix(" MB")
+        self.max_size.setValue(settings.max_file_mb)
+        self.file_types = QLineEdit(", ".join(settings.file_types))
+        self.file_types.setPlaceholderText("All documents (or e.g. pdf, docx, md)")
+        self.excludes = QPlainTextEdit("\n".join(settings.excludes))
+        self.excludes.setPlaceholderText("*.log\nbuild/\nPrivate/")
+        self.excludes.setMaximumHeight(80)
+        self.hidden = QCheckBox("Include hidden files and folders")
+        self.hidden.setChecked(settings.include_hidden)
+
+        form = QFormLayout()
+        form.addRow("Index location:", location)
+        form.addRow("", _hint("A new location is used the next time Spyglass starts."))
+        form.addRow("Indexing threads:", self.threads)
+        form.addRow("", self.low_priority)
+        form.addRow("Largest file to index:", self.max_size)
+        form.addRow("File types:", self.file_types)
+        form.addRow("", _hint("Extensions separated by commas; empty indexes every document."))
+        form.addRow("Exclude everywhere:", self.excludes)
+        form.addRow("", self.hidden)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.resize(560, self.sizeHint().height())
+
+    def apply(self) -> Settings:
+        """Copy the widgets into the settings object and save it."""
+        s = self.settings
+        s.index_dir = self.index_dir.text().strip()
+        s.threads = self.threads.value()
+        s.low_priority = self.low_priority.isChecked()
+        s.max_file_mb = float(self.max_size.value())
+        s.file_types = parse_types(self.file_types.text())
+        s.excludes = [line.strip() for line in self.excludes.toPlainText().splitlines()
+                      if line.strip()]
+        s.include_hidden = self.hidden.isChecked()
+        s.save()
+        return s
+
+    def accept(self) -> None:
+        self.apply()
+        super().accept()
+
+    def _browse(self) -> None:
+        path = self._choose_folder(self.index_dir.text() or str(default_index_dir()))
+        if path:
+            self.index_dir.setText(path)
+
+    def _dialog_folder(self, start: str) -> str | None:
+        return QFileDialog.getExistingDirectory(self, "Index location", start) or None
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    return label

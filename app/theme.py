@@ -1,0 +1,19 @@
+"""The look: the platform's own style and palette (light or dark), plus a light stylesheet
+(resources/styles/app.qss) that only sets sizes and spacing and uses palette roles for colour."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from core.resources import resources_dir
+
+
+def stylesheet() -> str:
+    try:
+        return (resources_dir() / "styles" / "app.qss").read_text(encoding="utf-8")
+    except OSError:
+        return ""  # an unstyled window still works
+
+
+def apply_style(widget: QWidget) -> None:
+    widget.setStyleSheet(stylesheet())

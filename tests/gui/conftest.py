@@ -1,0 +1,91 @@
+"""GUI fixtures: the real window on real indexes of real files (offscreen)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QUrl
+
+from app.window import MainWindow
+from core.api import Engine
+from core.indexer import IndexOptions
+from core.settings import Settings
+from tests.gui.samples import write_library
+
+# One extraction process: the tests share two cores with the window's own threads.
+OPTIONS = IndexOptions(workers=1)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    return write_library(tmp_path / "library")
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    e = Engine.open(tmp_path / "index", OPTIONS)
+    yield e
+    e.close()
+
+
+@pytest.fixture
+def indexed(engine: Engine, library: Path) -> Engine:
+    """An engine whose index holds the sample library, built before the window opens."""
+    engine.add_root(library)
+    engine.index()
+    return engine
+
+
+class Recorder:
+    """Stands in for the desktop: records URLs instead of opening apps."""
+
+    def __init__(self) -> None:
+        self.urls: list[QUrl] = []
+
+    def __call__(self, url: QUrl) -> bool:
+        self.urls.append(url)
+        return True
+
+
+@pytest.fixture
+def make_window(qtbot) -> Iterator[Callable[..., MainWindow]]:
+    windows: list[MainWindow] = []
+
+    def make(engine: Engine, watch: bool = False, settings: Settings | None = None
+             ) -> MainWindow:
+        w = MainWindow(engine, settings or Settings(), watch=watch)
+        w.open_url = Recorder()
+        w.confirm = lambda title, text: True
+        windows.append(w)
+        w.show()
+        qtbot.waitExposed(w)
+        # The first status arrives from the info thread.
+        qtbot.waitUntil(lambda: w.status is not None, timeout=10_000)
+        return w
+
+    yield make
+    for w in windows:
+        w.shutdown()
+        w.close()
+        w.deleteLater()
+
+
+@pytest.fixture
+def window(make_window: Callable[..., MainWindow], indexed: Engine) -> MainWindow:
+    return make_window(indexed)
+
+
+def search(qtbot, window: MainWindow, text: str, min_results: int = 1) -> list[str]:
+    """Type a query like a person and wait for results; returns the result paths."""
+    window.field.clear()
+    qtbot.keyClicks(window.field, text)
+    qtbot.waitUntil(lambda: window.last_outcome is not None
+                    and window.last_outcome.query == text.strip()
+                    and window.model.rowCount() >= min_results, timeout=15_000)
+    return [item.hit.path for item in window.model.items]
+
+
+def names(paths: list[str]) -> list[str]:
+    return [Path(p).name for p in paths]
