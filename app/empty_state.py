@@ -28,7 +28,7 @@ class EmptyState(QWidget):
         body.setObjectName("emptyBody")
         body.setWordWrap(True)
         body.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        body.setMaximumWidth(560)
+        body.setFixedWidth(560)  # a fixed width lets the label compute its wrapped height
         self.button = QPushButton(icons.icon("add"), "Add folder…")
         self.button.setObjectName("primaryButton")
         self.button.setDefault(True)
@@ -37,7 +37,6 @@ class EmptyState(QWidget):
                      "text and more.")
         tip.setObjectName("hint")
         tip.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        tip.setWordWrap(True)
 
         layout = QVBoxLayout(self)
         layout.addStretch(2)

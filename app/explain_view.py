@@ -6,7 +6,14 @@ import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.palette import css, expansion_tint, match_tint, muted_text
 from core.search.results import Hit
@@ -19,7 +26,8 @@ LISTS = (
 )
 
 
-def explanation_html(hit: Hit, ex: Explanation, palette: QPalette) -> str:
+def words_html(ex: Explanation, palette: QPalette) -> str:
+    """The matched words and the expansion terms, each kind in its own tint."""
     muted = muted_text(palette).name()
     mark = css(match_tint(palette))
     tint = css(expansion_tint(palette))
@@ -34,53 +42,80 @@ def explanation_html(hit: Hit, ex: Explanation, palette: QPalette) -> str:
                          for t, w in ex.expansion_terms[:12])
     else:
         terms = f'<span style="color:{muted}">none</span>'
-    rows = []
-    total = sum(hit.contributions.values()) or hit.score or 1.0
-    bar = css(palette.color(QPalette.ColorRole.Highlight))
-    for key, name, what in LISTS:
-        share = hit.contributions.get(key, 0.0)
-        raw = ex.scores.get(key)
-        pct = int(round(100 * share / total)) if total else 0
-        raw_s = "—" if raw is None else f"{raw:.3f}"
-        rows.append(
-            f"<tr><td>{name}<br><span style=\"color:{muted}; font-size:small\">{what}</span></td>"
-            f'<td align="right">{raw_s}</td><td align="right">{share:.3f}</td>'
-            f'<td width="90"><table cellspacing="0" cellpadding="0" width="{max(pct, 1)}%">'
-            f'<tr><td style="background-color:{bar}" height="8"></td></tr></table></td>'
-            f'<td align="right" style="color:{muted}">{pct}%</td></tr>')
-    return (
-        f"<p><b>Words found in the passage:</b> {words}</p>"
-        f"<p><b>Matched by meaning (expansion terms):</b> {terms}</p>"
-        f'<table cellspacing="6" width="100%"><tr style="color:{muted}"><td>List</td>'
-        '<td align="right">raw score</td><td align="right">share</td><td></td><td></td></tr>'
-        + "".join(rows) + f"</table><p style=\"color:{muted}\">Final score {hit.score:.3f}: "
-        "each list's scores are normalised per query and mixed; the share is what each list "
-        "added.</p>")
+    return (f"<b>Words found in the passage:</b> {words}<br>"
+            f"<b>Matched by meaning (expansion terms):</b> {terms}")
 
 
 class ExplainPanel(QFrame):
+    """Words and terms as rich text; one row per list with its raw score and a bar for its
+    share of the final score."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("explainPanel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.words = QLabel()
+        self.words.setWordWrap(True)
+        self.words.setTextFormat(Qt.TextFormat.RichText)
+        self.words.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(14)
+        self.grid.setVerticalSpacing(2)
+        self.rows: dict[str, tuple[QLabel, QProgressBar, QLabel]] = {}
+        for col, text in enumerate(("", "raw score", "share of the score", "")):
+            head = QLabel(text)
+            head.setObjectName("hint")
+            self.grid.addWidget(head, 0, col)
+        for i, (key, name, what) in enumerate(LISTS, start=1):
+            label = QLabel(f"{name}  <span style='font-size:small'>({what})</span>")
+            label.setTextFormat(Qt.TextFormat.RichText)
+            raw = QLabel()
+            raw.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            bar = QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setTextVisible(False)
+            bar.setMaximumHeight(10)
+            bar.setMinimumWidth(120)
+            share = QLabel()
+            share.setObjectName("hint")
+            self.grid.addWidget(label, i, 0)
+            self.grid.addWidget(raw, i, 1)
+            self.grid.addWidget(bar, i, 2)
+            self.grid.addWidget(share, i, 3)
+            self.rows[key] = (raw, bar, share)
+        self.grid.setColumnStretch(0, 1)
+        self.total = QLabel()
+        self.total.setObjectName("hint")
+        self.total.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
-        title = QLabel("<b>Why this result?</b>")
-        layout.addWidget(title)
-        layout.addWidget(self.label)
+        layout.addWidget(QLabel("<b>Why this result?</b>"))
+        layout.addWidget(self.words)
+        layout.addLayout(self.grid)
+        layout.addWidget(self.total)
         self.explanation: Explanation | None = None
 
     def show_loading(self) -> None:
         self.explanation = None
-        self.label.setText("Working it out…")
+        self.words.setText("Working it out…")
+        for raw, bar, share in self.rows.values():
+            raw.setText("")
+            bar.setValue(0)
+            share.setText("")
+        self.total.setText("")
 
     def show_explanation(self, hit: Hit, ex: Explanation) -> None:
         self.explanation = ex
-        self.label.setText(explanation_html(hit, ex, self.palette()))
+        self.words.setText(words_html(ex, self.palette()))
+        total = sum(hit.contributions.values()) or 1.0
+        for key, (raw, bar, share) in self.rows.items():
+            value = ex.scores.get(key)
+            part = hit.contributions.get(key, 0.0)
+            raw.setText("—" if value is None else f"{value:.3f}")
+            bar.setValue(int(round(1000 * part / total)))
+            share.setText(f"{part:.3f} ({100 * part / total:.0f}%)")
+        self.total.setText(f"Final score {hit.score:.3f}. Each list's scores are normalised per "
+                           "query, then mixed; the share is what each list added.")
 
     def show_error(self, message: str) -> None:
-        self.label.setText(html.escape(message))
+        self.words.setText(html.escape(message))

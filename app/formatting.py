@@ -74,3 +74,41 @@ def rate_and_eta(p: Progress) -> str:
     if p.failed:
         parts.append(count(p.failed, "problem"))
     return " · ".join(parts)
+
+
+def display_path(path: str) -> str:
+    """The path with the home folder shown as ~."""
+    home = os.path.expanduser("~")
+    if home not in ("", "/") and (path == home or path.startswith(home + os.sep)):
+        return "~" + path[len(home):]
+    return path
+
+
+class RateSmoother:
+    """Rate and ETA measured here, over the last few seconds of one phase: the first events
+    of a phase arrive in a burst, and a rate from them would be absurd."""
+
+    WINDOW_S = 15.0
+    MIN_SPAN_S = 1.0
+
+    def __init__(self) -> None:
+        self.phase = ""
+        self.samples: list[tuple[float, int]] = []
+
+    def update(self, p: Progress, now: float | None = None) -> Progress:
+        from dataclasses import replace
+
+        now = time.monotonic() if now is None else now
+        if p.phase != self.phase or (self.samples and p.done < self.samples[-1][1]):
+            self.phase, self.samples = p.phase, []
+        if p.paused:
+            self.samples = []  # a pause would drag the rate down for a while
+            return replace(p, rate=0.0, eta_s=None)
+        self.samples.append((now, p.done))
+        while len(self.samples) > 2 and now - self.samples[0][0] > self.WINDOW_S:
+            self.samples.pop(0)
+        t0, d0 = self.samples[0]
+        if now - t0 < self.MIN_SPAN_S or p.done <= d0:
+            return replace(p, rate=0.0, eta_s=None)
+        rate = (p.done - d0) / (now - t0)
+        return replace(p, rate=rate, eta_s=max(0, p.total - p.done) / rate)

@@ -118,14 +118,17 @@ class IndexManager(QDialog):
 
         # -- problems tab --
         self.problems = QTreeWidget()
-        self.problems.setHeaderLabels(["File", "Reason"])
+        self.problems.setHeaderLabels(["File", "Reason", "Folder"])
         self.problems.setRootIsDecorated(False)
         self.problems.setUniformRowHeights(True)
         self.problems.setAlternatingRowColors(True)
         self.problems.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.problems.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.problems.header().resizeSection(0, 380)
-        self.problems.header().setStretchLastSection(True)
+        self.problems.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.problems.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        self.problems.header().setStretchLastSection(False)
+        self.problems.header().resizeSection(0, 200)
+        self.problems.header().resizeSection(2, 240)
         self.problems_hint = QLabel()
         self.problems_hint.setWordWrap(True)
         self.problems_hint.setObjectName("hint")
@@ -207,7 +210,7 @@ class IndexManager(QDialog):
         self.roots.clear()
         for root in status.roots:
             item = QTreeWidgetItem([
-                root.path, f"{root.files:,}", f"{root.passages:,}",
+                formatting.display_path(root.path), f"{root.files:,}", f"{root.passages:,}",
                 root_state(root, self.busy_paths), formatting.date(root.last_scan)])
             item.setData(0, PathRole, root.path)
             item.setIcon(0, icons.icon("folders"))
@@ -219,17 +222,17 @@ class IndexManager(QDialog):
             if root.path == selected or (selected is None and self.roots.topLevelItemCount() == 1):
                 self.roots.setCurrentItem(item)
         self.problems.clear()
-        for entry in status.failed_files:
-            item = QTreeWidgetItem([entry["path"], entry["reason"]])
-            item.setData(0, PathRole, entry["path"])
-            item.setToolTip(0, entry["path"])
-            item.setToolTip(1, entry["reason"])
-            self.problems.addTopLevelItem(item)
-        for entry in status.skipped_files:
-            item = QTreeWidgetItem([entry["path"], f"Skipped: {entry['reason']}"])
-            item.setData(0, PathRole, "")  # nothing to retry: not a readable document
-            item.setToolTip(0, entry["path"])
-            item.setToolTip(1, entry["reason"])
+        rows = [(e, e["reason"], e["path"]) for e in status.failed_files]
+        # Skipped files have nothing to retry: they are not readable documents.
+        rows += [(e, f"Skipped: {e['reason']}", "") for e in status.skipped_files]
+        for entry, reason, retry_path in rows:
+            path = entry["path"]
+            item = QTreeWidgetItem([os.path.basename(path), reason,
+                                    formatting.display_path(os.path.dirname(path))])
+            item.setData(0, PathRole, retry_path)
+            item.setIcon(0, icons.file_icon(None, path))
+            for col in range(3):
+                item.setToolTip(col, f"{path}\n{entry['reason']}")
             self.problems.addTopLevelItem(item)
         n_failed, n_skipped = len(status.failed_files), len(status.skipped_files)
         self.tabs.setTabText(1, f"Problems ({n_failed + n_skipped:,})"
@@ -344,8 +347,3 @@ class IndexManager(QDialog):
     def _pause_toggled(self, on: bool) -> None:
         self.pause_requested.emit(on)
         self.pause_button.setText("Resume" if on else "Pause")
-
-
-def short_path(path: str) -> str:
-    home = os.path.expanduser("~")
-    return "~" + path[len(home):] if path.startswith(home + os.sep) else path

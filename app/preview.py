@@ -50,11 +50,17 @@ class PreviewData:
     matched_passages: list[tuple[int, int]] = field(default_factory=list)  # spans into text
     size: int = 0
     mtime: float = 0.0
+    pages: list[tuple[int, str]] = field(default_factory=list)  # (start, label), sorted
 
-    def page_at(self, pos: int) -> int | None:
-        starts = [p[1] for p in self.passages]
-        i = bisect_right(starts, pos) - 1
-        return self.passages[i][3] if 0 <= i < len(self.passages) else None
+    def page_at(self, pos: int) -> str | None:
+        """The page (or slide, or sheet) that a text position is on."""
+        if self.pages:
+            i = bisect_right([start for start, _ in self.pages], pos) - 1
+            return self.pages[i][1] if i >= 0 else None
+        # No page marks: the page of the passage it falls in, if the index has one.
+        i = bisect_right([p[1] for p in self.passages], pos) - 1
+        page = self.passages[i][3] if 0 <= i < len(self.passages) else None
+        return str(page) if page else None
 
 
 def load_preview(engine: Engine, path: str, query: str, passage_ids: list[int],
@@ -74,13 +80,18 @@ def load_preview(engine: Engine, path: str, query: str, passage_ids: list[int],
     parsed = parse_query(query) if query else None
     stems = query_stems([*parsed.words, *parsed.phrases]) if parsed else set()
     hits = match_spans(text, stems) if stems else []
-    matched = [(ranges[p][0] - offset, ranges[p][1] - offset) for p in passage_ids
-               if p in ranges and ranges[p][0] >= offset]
+    matched = _union([(ranges[p][0] - offset, ranges[p][1] - offset) for p in passage_ids
+                      if p in ranges and ranges[p][0] >= offset])
     try:
         st = os.stat(path)
         size, mtime = st.st_size, st.st_mtime
     except OSError:
         size, mtime = 0, 0.0
+    kinds = {k for k, _, _ in doc.sections}
+    kind = next((k for k in ("page", "slide", "sheet") if k in kinds), None)
+    pages = sorted((start - offset, label if kind == "page" else f"{kind} {label}")
+                   for k, label, start in doc.sections
+                   if k == kind and offset <= start <= offset + len(text))
     # Qt counts UTF-16 code units and treats a lone CR as a line break: convert once here.
     text = text.replace("\r\n", " \n").replace("\r", "\n")
     q = _utf16_positions(text)
@@ -88,9 +99,21 @@ def load_preview(engine: Engine, path: str, query: str, passage_ids: list[int],
         passages = [(pid, q[s], q[e], pg) for pid, s, e, pg in passages]
         hits = [(q[s], q[e]) for s, e in hits]
         matched = [(q[s], q[e]) for s, e in matched]
+        pages = [(q[s], label) for s, label in pages]
         focus = q[max(0, min(focus, len(text)))]
     return PreviewData(path, doc.title, doc.format, text, offset, passages, hits, focus,
-                       matched, size, mtime)
+                       matched, size, mtime, pages)
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping passages as one span each: a wash painted twice would look patchy."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
 
 
 def _utf16_positions(text: str) -> list[int] | None:
@@ -199,7 +222,7 @@ class PreviewPane(QWidget):
     def show_loading(self, title: str, path: str) -> None:
         self.stack.setCurrentIndex(1)
         self.title.setText(title)
-        self.path.setText(path)
+        self.path.setText(formatting.display_path(path))
         self.info.setText("Loading…")
 
     def show_preview(self, data: PreviewData) -> None:
@@ -207,7 +230,7 @@ class PreviewPane(QWidget):
         self.stack.setCurrentIndex(1)
         self.title.setText(data.title or os.path.basename(data.path))
         self.title.setToolTip(data.title)
-        self.path.setText(data.path)
+        self.path.setText(formatting.display_path(data.path))
         self.path.setToolTip(data.path)
         parts = [p for p in (_format_name(data.format), formatting.size(data.size) if data.size
                              else "", f"modified {formatting.date(data.mtime)}" if data.mtime
@@ -262,7 +285,9 @@ class PreviewPane(QWidget):
         self.prev_button.setEnabled(n > 1)
         self.next_button.setEnabled(n > 1)
         page = self.data.page_at(start) if self.data else None
-        self.page.setText(f"Page {page}" if page else "")
+        if page and page[0].isdigit():
+            page = f"Page {page}"
+        self.page.setText(page.capitalize() if page else "")
 
     def _paint_marks(self) -> None:
         if self.data is None:

@@ -190,7 +190,7 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setFont(small)
         painter.setPen(muted_text(pal, selected))
         sh = QFontMetrics(small).height()
-        path = QFontMetrics(small).elidedText(_display_path(item.hit.path),
+        path = QFontMetrics(small).elidedText(formatting.display_path(item.hit.path),
                                               Qt.TextElideMode.ElideMiddle, width)
         painter.drawText(QRect(x, y, width, sh), Qt.AlignmentFlag.AlignVCenter, path)
         y += sh + 4
@@ -218,11 +218,6 @@ class ResultDelegate(QStyledItemDelegate):
         ctx.clip = QRect(0, 0, rect.width(), rect.height()).toRectF()
         doc.documentLayout().draw(painter, ctx)
         painter.restore()
-
-
-def _display_path(path: str) -> str:
-    home = os.path.expanduser("~")
-    return "~" + path[len(home):] if home != "/" and path.startswith(home + os.sep) else path
 
 
 class ResultsView(QListView):

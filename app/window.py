@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
 
         self.status: Status | None = None
         self.progress: Progress | None = None
+        self.rates = formatting.RateSmoother()
         self.query = ""
         self.similar_to: ResultItem | None = None
         self.last_outcome: SearchOutcome | None = None
@@ -591,7 +592,7 @@ class MainWindow(QMainWindow):
             self.field.setFocus()
         files = status.files
         self.summary.setText(f"{formatting.count(files.get('indexed', 0), 'file')} · "
-                             f"{formatting.size(status.size_bytes)}")
+                             f"{formatting.size(status.size_bytes)}" if roots else "")
         problems = files.get("failed", 0)
         self.folders_button.setText(f"Folders ({problems} problems)" if problems else "Folders")
         if not self.query:
@@ -649,6 +650,7 @@ class MainWindow(QMainWindow):
             self.manager.busy_paths = set(job.paths) if job.kind in ("add", "index") else set()
 
     def _on_progress(self, p: Progress) -> None:
+        p = self.rates.update(p)
         previous = self.progress
         self.progress = p
         job = self.indexer.current_job

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from collections.abc import Sequence
@@ -69,6 +70,9 @@ class PreviewText:
     format: str | None
     text: str
     passages: list[tuple[int, int, int, int | None]]  # (passage id, start, end, page)
+    # Structure marks (kind, label, start), e.g. ("page", "3", 5120): a page runs until the
+    # next mark of its kind. Starts are offsets into `text` too.
+    sections: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 class Engine:
@@ -304,7 +308,7 @@ class Engine:
             if row is None:
                 raise EngineError(f"not in the index: {path}")
             meta = self._catalog.conn.execute(
-                "SELECT title, format FROM files WHERE id = ?", (row.id,)).fetchone()
+                "SELECT title, format, sections FROM files WHERE id = ?", (row.id,)).fetchone()
             rows = self._catalog.conn.execute(
                 "SELECT id, start, end, page, text FROM passages WHERE file_id = ? ORDER BY ord",
                 (row.id,)).fetchall()
@@ -320,9 +324,15 @@ class Engine:
                 parts.append(body[pos - start:])
                 pos = end
             passages.append((pid, start, end, page))
+        sections: list[tuple[str, str, int]] = []
+        try:
+            for entry in json.loads(meta[2] or "[]") if meta else []:
+                sections.append((str(entry[0]), str(entry[1]), int(entry[2])))
+        except (ValueError, TypeError, IndexError):
+            sections = []  # structure is a nicety; the text is what matters
         return PreviewText(path=path, title=meta[0] if meta else "",
                            format=meta[1] if meta else None, text="".join(parts),
-                           passages=passages)
+                           passages=passages, sections=sections)
 
 
 class _WriterSession:
