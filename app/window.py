@@ -305,6 +305,7 @@ class MainWindow(QMainWindow):
             self.model.clear()
             self.preview.clear()
             self._show_idle_hint()
+            self.message.setText("")
             return
         self.searching = True
         self.reader.submit("search", lambda: _search(self.engine, text, filters))
@@ -364,7 +365,6 @@ class MainWindow(QMainWindow):
         else:
             text = SYNTAX_TIP
         self.results.set_placeholder(text)
-        self.message.setText("")
 
     # -- selection, preview, explanation -------------------------------------------------------
 

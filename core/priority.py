@@ -9,7 +9,7 @@ import threading
 
 def lower_current_thread() -> None:
     """Lower the CPU priority of the calling thread (and of threads it starts later, such as
-    onnxruntime's pool) and the I/O priority of the process. Best effort on every platform."""
+    onnxruntime's pool) and its I/O priority. Best effort on every platform."""
     try:
         if sys.platform.startswith("linux"):
             # On Linux a nice value belongs to a thread; new threads inherit it.
@@ -21,10 +21,11 @@ def lower_current_thread() -> None:
     try:
         import psutil
 
-        proc = psutil.Process()
         if sys.platform.startswith("linux"):
-            proc.ionice(psutil.IOPRIO_CLASS_IDLE)
+            # I/O priority belongs to a thread too: lower this one's, not the main thread's
+            # (in the window, the main thread is the UI thread).
+            psutil.Process(threading.get_native_id()).ionice(psutil.IOPRIO_CLASS_IDLE)
         elif sys.platform == "win32":
-            proc.nice(psutil.BELOW_NORMAL_PRIORITY_CLASS)
+            psutil.Process().nice(psutil.BELOW_NORMAL_PRIORITY_CLASS)
     except Exception:  # not permitted or not supported here
         pass

@@ -195,6 +195,8 @@ class RootWatcher:
                     observer.unschedule(watch)
                 except Exception:  # its emitter already stopped with the folder
                     log.debug("unschedule %s failed", root, exc_info=True)
+                if root in wanted and _inode(root) is None:
+                    self.errors[root] = "folder not found"
                 with self._cond:
                     self._watches.pop(root, None)
         for root in sorted(wanted - set(current)):
