@@ -271,12 +271,16 @@ class PreviewPane(QWidget):
         else:
             start = end = fallback
         cursor = self.text.textCursor()
-        cursor.setPosition(min(end, self.text.document().characterCount() - 1))
-        cursor.setPosition(start, QTextCursor.MoveMode.KeepAnchor)
+        if self.data is not None and self.data.hits:
+            cursor.setPosition(min(end, self.text.document().characterCount() - 1))
+            cursor.setPosition(start, QTextCursor.MoveMode.KeepAnchor)
+        else:
+            # A whole passage selected would look like a selection the user made: just go
+            # there; the passage wash shows what matched.
+            cursor.setPosition(min(start, self.text.document().characterCount() - 1))
         # Centre the hit: set the cursor, then let the view centre on it.
         self.text.setTextCursor(cursor)
         self.text.centerCursor()
-        cursor.clearSelection()
         self._paint_marks()
         n = len(self.targets)
         unit = "hit" if self.data and self.data.hits else "passage"
