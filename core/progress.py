@@ -48,7 +48,9 @@ class RateMeter:
             return 0.0
         now = time.monotonic() if now is None else now
         t0, c0 = self.samples[0]
-        elapsed = max(now - t0, 1e-6)
+        elapsed = now - t0
+        if elapsed < 0.5:  # too early to tell: a batch finishing at once is not a rate
+            return 0.0
         return (self.count - c0) / elapsed
 
     def eta(self, remaining: int) -> float | None:

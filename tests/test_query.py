@@ -46,3 +46,16 @@ def test_snippet_marks_words_and_stems() -> None:
     assert "[indent]" not in marked  # same first letters, different word
     assert "[indexing]" in marked and "[files]" in marked
     assert len(s.text) < 320
+
+
+def test_filters_from_widgets_and_syntax_narrow_each_other() -> None:
+    from core.search.query import Filters
+
+    widget = Filters(extensions=("pdf", "docx"), folders=("/home/a",), after=100.0)
+    typed = parse_query("x ext:pdf in:/home/a/work after:1970-01-02").filters
+    both = widget.merged(typed)
+    assert both.extensions == ("pdf",)
+    assert both.folders == ("/home/a/work",)
+    assert both.after == typed.after  # the later of the two dates
+    # pdf and md at once: no file can match, rather than "no filter"
+    assert Filters(extensions=("pdf",)).merged(Filters(extensions=("md",))).extensions == ("\x00",)

@@ -27,12 +27,27 @@ class Filters:
         return not (self.extensions or self.folders or self.after or self.before)
 
     def merged(self, other: Filters) -> Filters:
+        """Both sets of filters at once (widgets and query syntax narrow each other)."""
+        if self.extensions and other.extensions:
+            common = tuple(e for e in self.extensions if e in other.extensions)
+            extensions = common or ("\x00",)  # nothing can match both
+        else:
+            extensions = self.extensions or other.extensions
         return Filters(
-            extensions=self.extensions + other.extensions,
-            folders=self.folders + other.folders,
-            after=other.after if other.after is not None else self.after,
-            before=other.before if other.before is not None else self.before,
+            extensions=extensions,
+            folders=_narrowest(self.folders, other.folders),
+            after=max((t for t in (self.after, other.after) if t is not None), default=None),
+            before=min((t for t in (self.before, other.before) if t is not None), default=None),
         )
+
+
+def _narrowest(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """Folders inside both selections: where one folder lies within another, the inner one."""
+    if not a or not b:
+        return a or b
+    inner = [x for x in a for y in b if x == y or x.startswith(y.rstrip("/") + "/")]
+    inner += [y for y in b for x in a if y.startswith(x.rstrip("/") + "/")]
+    return tuple(dict.fromkeys(inner)) or ("\x00",)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ def stem(word: str) -> str:
     """A light suffix stripper: enough to mark "indexing" for "indexed", not a linguistics tool."""
     w = word.lower()
     for suffix in _SUFFIXES:
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+        # A final "e" goes only from longer words: "license" ~ "licensing", but "care" != "car".
+        if w.endswith(suffix) and len(w) - len(suffix) >= (4 if suffix == "e" else 3):
             return w[: -len(suffix)]
     return w
 
