@@ -73,6 +73,7 @@ class Searcher:
         self.prf = PrfParams()
         self._exact: tuple[int, np.ndarray, np.ndarray] | None = None  # generation, pids, matrix
         self._siamese = None
+        self._note_cache: tuple[int, str | None] = (-1, None)
 
     @property
     def encoder(self) -> QueryEncoder:
@@ -189,10 +190,16 @@ class Searcher:
         return final, merged
 
     def _note(self) -> str | None:
-        waiting = self.catalog.count_to_encode()
-        if waiting:
-            return f"semantic search is catching up: {waiting} passages still to encode"
-        return None
+        """Tell the user while part of the index is keyword-only (counted once per change)."""
+        if self._note_cache[0] != self._generation:
+            waiting = 0
+            if self.catalog.conn.execute(
+                    "SELECT 1 FROM files WHERE state = 'text' LIMIT 1").fetchone():
+                waiting = self.catalog.count_to_encode()
+            text = (f"semantic search is catching up: {waiting} passages still to encode"
+                    if waiting else None)
+            self._note_cache = (self._generation, text)
+        return self._note_cache[1]
 
     # -- explanations and feedback ---------------------------------------------------------------
 
