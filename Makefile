@@ -4,12 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench models clean
+.PHONY: run test lint bench models clean package dist launch-time
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,eval]"
+	$(PY) -m pip install --quiet -e ".[test,eval,package]"
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -28,6 +28,19 @@ models:
 	.venv-build/bin/pip install --quiet torch==2.13.0 "transformers>=4.40" "onnx>=1.15" \
 		onnxruntime tokenizers safetensors numpy
 	.venv-build/bin/python packaging/build_models.py
+
+# The desktop program: a PyInstaller one-folder bundle in dist/Spyglass (README: Packaged app).
+package: $(STAMP)
+	$(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build \
+		packaging/spyglass.spec
+
+# The Linux release archive dist/Spyglass-<version>-linux-<arch>.tar.gz (install.sh inside).
+dist: package
+	$(PY) packaging/make_dist.py
+
+# Median time from starting dist/Spyglass/spyglass until its window is on screen (5 launches).
+launch-time: package
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) packaging/measure_launch.py
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache
