@@ -283,15 +283,18 @@ def test_install_and_uninstall(release: Path, home: Path, tmp_path: Path) -> Non
     local = home / ".local"
     (local / "share" / "applications").mkdir(parents=True)
     (local / "share" / "applications" / "other.desktop").write_text("[Desktop Entry]\n")
+    (local / "share" / "applications" / "mimeinfo.cache").write_text("cache\n")  # refreshed
     (local / "bin").mkdir()
     (local / "bin" / "other").symlink_to("/bin/true")
     (local / "share" / "icons" / "hicolor" / "48x48" / "apps").mkdir(parents=True)
     (local / "share" / "icons" / "hicolor" / "48x48" / "apps" / "other.png").write_bytes(b"x")
-    # A stand-in for update-desktop-database that writes its cache like the real one.
+    # A stand-in for update-desktop-database that writes its cache like the real one and
+    # counts its calls (gtk-update-icon-cache is the real one where installed).
     tools = tmp_path / "tools"
     tools.mkdir()
     stub = tools / "update-desktop-database"
-    stub.write_text('#!/bin/sh\nfor a; do d=$a; done\necho cache > "$d/mimeinfo.cache"\n')
+    stub.write_text(f'#!/bin/sh\nfor a; do d=$a; done\necho cache > "$d/mimeinfo.cache"\n'
+                    f'echo called >> "{tmp_path}/calls"\n')
     stub.chmod(0o755)
     env = {**app_env(home), "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
     before = tree(home)
@@ -315,7 +318,9 @@ def test_install_and_uninstall(release: Path, home: Path, tmp_path: Path) -> Non
     for size in (16, 32, 48, 64, 128, 256):
         png = (icons / f"{size}x{size}" / "apps" / "spyglass.png").read_bytes()
         assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") == size
-    assert (local / "share" / "applications" / "mimeinfo.cache").exists()
+    assert (tmp_path / "calls").read_text().count("called") == 1
+    if shutil.which("gtk-update-icon-cache"):
+        assert (icons / "icon-theme.cache").exists()
     run = subprocess.run([str(link), "--version"], env=env, capture_output=True, text=True,
                          timeout=60)
     assert run.stdout.strip() == f"spyglass {VERSION}"  # through the link, from elsewhere
@@ -324,3 +329,4 @@ def test_install_and_uninstall(release: Path, home: Path, tmp_path: Path) -> Non
     assert (opt / "spyglass").is_file()
     sh(opt / "uninstall.sh")
     assert tree(home) == before
+    assert (tmp_path / "calls").read_text().count("called") == 4  # 2 installs, 2 uninstalls

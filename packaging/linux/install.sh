@@ -71,7 +71,7 @@ chmod 755 "$opt/uninstall.sh"
 make_dirs "$bin_dir"
 if [ -L "$bin_dir/spyglass" ] || [ ! -e "$bin_dir/spyglass" ]; then
     ln -sfn "$opt/spyglass" "$bin_dir/spyglass"
-    record file "$bin_dir/spyglass"
+    record link "$bin_dir/spyglass"
 else
     echo "note: $bin_dir/spyglass exists and is not a link; left as it is" >&2
 fi

@@ -19,18 +19,22 @@ cp "$manifest" "$saved"
 while IFS=' ' read -r kind path; do
     case $kind in
         file) rm -f "$path" ;;
+        link)  # only if it still points at the program (not replaced since)
+            if [ "$(readlink "$path" 2>/dev/null || true)" = "$opt/spyglass" ]; then
+                rm -f "$path"
+            fi ;;
         tree) rm -rf "$path" ;;
     esac
 done < "$saved"
 
 # refresh the caches that were there before install (those it created are already gone)
 data_home=${XDG_DATA_HOME:-$HOME/.local/share}
-apps=$data_home/applications
-icons=$data_home/icons/hicolor
-if [ -e "$apps/mimeinfo.cache" ] && command -v update-desktop-database >/dev/null 2>&1; then
+apps=$(sed -n 's|^file \(.*\)/spyglass\.desktop$|\1|p' "$saved")
+icons=$(sed -n 's|^file \(.*\)/scalable/apps/spyglass\.svg$|\1|p' "$saved")
+if [ -n "$apps" ] && [ -e "$apps/mimeinfo.cache" ] && command -v update-desktop-database >/dev/null 2>&1; then
     update-desktop-database -q "$apps" >/dev/null 2>&1 || true
 fi
-if [ -e "$icons/icon-theme.cache" ] && command -v gtk-update-icon-cache >/dev/null 2>&1; then
+if [ -n "$icons" ] && [ -e "$icons/icon-theme.cache" ] && command -v gtk-update-icon-cache >/dev/null 2>&1; then
     gtk-update-icon-cache -q -t -f "$icons" >/dev/null 2>&1 || true
 fi
 
