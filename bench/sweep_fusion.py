@@ -11,6 +11,7 @@ scored offline. Prints nDCG@10 per collection and the mean, for each variant.
 from __future__ import annotations
 
 import itertools
+import pickle
 import sys
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from core.evaluation.beir import Collection
 from core.evaluation.metrics import evaluate
 from core.evaluation.runner import prepare_index
 from core.search.fusion import convex, rrf
-from core.search.query import parse_query
+from core.search.query import literal_query
 
 DEPTH = 300
 
@@ -30,20 +31,35 @@ def lists_for(engine, collection):  # type: ignore[no-untyped-def]
     s.sync()
     out = {}
     for qid, text in collection.queries.items():
-        q = parse_query(text)
+        q = literal_query(text)
         vec = s.encoder.dense(q.text)
         out[qid] = {"keyword": s._keyword(q, DEPTH, None), "sparse": s._sparse(q, DEPTH, None),
                     "dense": s._dense(vec, DEPTH, None)}
     return out
 
 
-def doc_run(engine, names, fused_by_q):  # type: ignore[no-untyped-def]
-    """Passage scores -> document ranking (a document scores its best passage)."""
+def passage_docs(engine, names):  # type: ignore[no-untyped-def]
     conn = engine.searcher.catalog.conn
-    pid_doc = {}
-    for pid, path in conn.execute("SELECT p.id, f.path FROM passages p JOIN files f "
-                                  "ON f.id = p.file_id"):
-        pid_doc[pid] = names[Path(path).name]
+    return {pid: names[Path(path).name] for pid, path in conn.execute(
+        "SELECT p.id, f.path FROM passages p JOIN files f ON f.id = p.file_id")}
+
+
+def to_docs(lists, pid_doc):  # type: ignore[no-untyped-def]
+    """Each list's passage scores -> document scores (a document's best passage)."""
+    out = {}
+    for mode, scores in lists.items():
+        best: dict[str, float] = {}
+        for pid, score in scores.items():
+            d = pid_doc.get(pid)
+            if d is not None and score > best.get(d, -1e18):
+                best[d] = score
+        out[mode] = best
+    return out
+
+
+def doc_run(engine, names, fused_by_q, pid_doc=None):  # type: ignore[no-untyped-def]
+    """Passage scores -> document ranking (a document scores its best passage)."""
+    pid_doc = pid_doc or passage_docs(engine, names)
     run = {}
     for qid, fused in fused_by_q.items():
         best: dict[str, float] = {}
@@ -75,28 +91,47 @@ def main(folders: list[str]) -> None:
     for folder in folders:
         collection = Collection.load(Path(folder))
         engine, names, _ = prepare_index(collection)
-        data.append((collection, engine, names, lists_for(engine, collection)))
+        cached = Path(f"/tmp/spyglass-sweep-{collection.name}-{collection.digest}.pickle")
+        if cached.exists():
+            lists = pickle.loads(cached.read_bytes())
+        else:
+            lists = lists_for(engine, collection)
+            cached.write_bytes(pickle.dumps(lists))
+        data.append((collection, engine, names, lists))
         print(f"loaded {collection.name}", file=sys.stderr)
     grid = [w for w in itertools.product([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6], repeat=3)
             if abs(sum(w) - 1.0) < 1e-9]
     variants = {}
     for kw, sp, de in grid:
         weights = {"keyword": kw, "sparse": sp, "dense": de}
-        variants[f"minmax k={kw} s={sp} d={de}"] = lambda L, w=weights: convex(L, w)[0]
+        for depth in (50, 100, 300):
+            variants[f"minmax@{depth} k={kw} s={sp} d={de}"] = \
+                lambda L, w=weights, n=depth: convex(L, w, n)[0]
         variants[f"zscore k={kw} s={sp} d={de}"] = lambda L, w=weights: zscore_fuse(L, w)
     variants["rrf equal"] = lambda L: rrf(L)
+    variants["rrf k=.4 s=.1 d=.5"] = lambda L: rrf(L, {"keyword": .4, "sparse": .1, "dense": .5})
     variants["rrf k+d"] = lambda L: rrf({m: L[m] for m in ("keyword", "dense")})
     rows = []
+    docmaps = [passage_docs(engine, names) for _, engine, names, _ in data]
+    doc_lists = [{q: to_docs(L, pm) for q, L in lists.items()}
+                 for (_, _, _, lists), pm in zip(data, docmaps, strict=True)]
+    identity = [{d: d for d in set(pm.values())} for pm in docmaps]
     for name, fuse in variants.items():
-        scores = []
-        for collection, engine, names, lists in data:
-            run = doc_run(engine, names, {q: fuse(L) for q, L in lists.items()})
-            scores.append(evaluate(collection.qrels, run)["ndcg@10"])
-        rows.append((float(np.mean(scores)), name, scores))
+        for level in ("passage", "file"):
+            scores = []
+            for i, (collection, engine, names, lists) in enumerate(data):
+                if level == "passage":
+                    run = doc_run(engine, names, {q: fuse(L) for q, L in lists.items()},
+                                  docmaps[i])
+                else:
+                    run = doc_run(engine, names, {q: fuse(L) for q, L in doc_lists[i].items()},
+                                  identity[i])
+                scores.append(evaluate(collection.qrels, run)["ndcg@10"])
+            rows.append((float(np.mean(scores)), f"{level:<7} {name}", scores))
     rows.sort(reverse=True)
     header = " | ".join(c.name for c, *_ in data)
     print(f"mean | {header} | variant")
-    for mean, name, scores in rows[:40]:
+    for mean, name, scores in rows:
         print(f"{mean:.4f} | " + " | ".join(f"{s:.4f}" for s in scores) + f" | {name}")
     for _, engine, _, _ in data:
         engine.close()

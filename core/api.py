@@ -19,9 +19,9 @@ from pathlib import Path
 from core.indexer import IndexControl, Indexer, IndexOptions, IndexReport, ProgressCallback
 from core.lock import IndexBusy, WriterLock
 from core.scan import normalise_root
-from core.search.query import Filters
+from core.search.query import Filters, Query
 from core.search.results import SearchResult
-from core.search.searcher import Explanation, Searcher, SearchOptions
+from core.search.searcher import DEFAULT_MODE, Explanation, Searcher, SearchOptions
 from core.settings import default_index_dir
 from core.store.catalog import Catalog, Root
 from core.store.schema import SchemaError
@@ -239,7 +239,7 @@ class Engine:
                 self._searcher = Searcher(self.index_dir, lambda: QueryEncoder(threads=2))
             return self._searcher
 
-    def search(self, query: str, k: int = 20, mode: str = "hybrid",
+    def search(self, query: str | Query, k: int = 20, mode: str = DEFAULT_MODE,
                filters: Filters | None = None) -> SearchResult:
         try:
             return self.searcher.search(query, SearchOptions(k=k, mode=mode,

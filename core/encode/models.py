@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import onnxruntime as ort
+# Privacy: onnxruntime would otherwise keep a usage database and device id in the user's cache
+# folder. It must be set before onnxruntime is imported.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+import onnxruntime as ort  # noqa: E402
 
 from core.resources import models_dir
 

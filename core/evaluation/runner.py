@@ -15,6 +15,7 @@ from core.api import Engine, models_digest
 from core.evaluation.beir import Collection, write_documents
 from core.evaluation.metrics import MEASURE_NAMES, evaluate
 from core.indexer import IndexOptions
+from core.search.query import literal_query
 
 EVAL_MODES = ("bm25", "sparse", "sparse-siamese", "dense-exact", "dense", "hybrid", "hybrid-prf")
 PIPELINE_VERSION = "1"  # bump when chunking or encoding changes what an index holds
@@ -91,7 +92,7 @@ def run_mode(engine: Engine, collection: Collection, names: dict[str, str],
     latencies = []
     for qid, text in collection.queries.items():
         started = time.perf_counter()
-        hits = engine.search(text, k=DEPTH + 1, mode=mode).hits
+        hits = engine.search(literal_query(text), k=DEPTH + 1, mode=mode).hits
         latencies.append((time.perf_counter() - started) * 1000)
         ranked = [names[Path(h.path).name] for h in hits]
         ranked = [d for d in ranked if d != qid][:DEPTH]  # BEIR's ignore_identical_ids

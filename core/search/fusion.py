@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+# Normalisation looks at each list's top NORM_DEPTH scores only, so a search that fetches deeper
+# lists (more results, or evaluation at depth 100) ranks its top results exactly as a short one.
+NORM_DEPTH = 200
 
-def minmax(scores: Mapping[int, float]) -> dict[int, float]:
-    """Scale one list's scores to [0, 1] for this query (a lone or flat list maps to 1)."""
+
+def minmax(scores: Mapping[int, float], depth: int = NORM_DEPTH) -> dict[int, float]:
+    """Scale one list's scores to [0, 1] for this query: the best maps to 1, the depth-th best
+    (and anything below it) to 0; a lone or flat list maps to 1."""
     if not scores:
         return {}
-    lo, hi = min(scores.values()), max(scores.values())
+    values = sorted(scores.values(), reverse=True)
+    hi, lo = values[0], values[min(depth, len(values)) - 1]
     if hi - lo < 1e-12:
-        return dict.fromkeys(scores, 1.0)
-    return {k: (v - lo) / (hi - lo) for k, v in scores.items()}
+        return {k: 1.0 if v >= hi else 0.0 for k, v in scores.items()}
+    return {k: max(0.0, (v - lo) / (hi - lo)) for k, v in scores.items()}
 
 
-def convex(lists: Mapping[str, Mapping[int, float]], weights: Mapping[str, float]
-           ) -> tuple[dict[int, float], dict[int, dict[str, float]]]:
+def convex(lists: Mapping[str, Mapping[int, float]], weights: Mapping[str, float],
+           depth: int = NORM_DEPTH) -> tuple[dict[int, float], dict[int, dict[str, float]]]:
     """sum_m w_m * minmax(score_m); a passage missing from a list gets 0 from it.
 
     Returns the fused scores and each passage's per-list contribution (for "why this result").
@@ -28,7 +34,7 @@ def convex(lists: Mapping[str, Mapping[int, float]], weights: Mapping[str, float
         w = weights.get(mode, 0.0) / total
         if w <= 0:
             continue
-        for pid, s in minmax(scores).items():
+        for pid, s in minmax(scores, depth).items():
             fused[pid] = fused.get(pid, 0.0) + w * s
             parts.setdefault(pid, {})[mode] = w * s
     return fused, parts

@@ -66,6 +66,13 @@ class Query:
         return replace(self, filters=self.filters.merged(filters))
 
 
+def literal_query(raw: str) -> Query:
+    """Text taken as it is, with no syntax (quotes and dashes are just punctuation): how
+    evaluation collections' natural-language queries are meant to be read."""
+    words = tuple(w for w in (raw or "").split() if any(c.isalnum() for c in w))
+    return Query(text=" ".join(words), words=words)
+
+
 def parse_query(raw: str) -> Query:
     words: list[str] = []
     phrases: list[str] = []
