@@ -459,21 +459,25 @@ class Searcher:
 
     def _group(self, query: Query, fused: dict[int, float], parts: dict[int, dict[str, float]],
                k: int, blocked_files: set[int]) -> list[Hit]:
+        """Passages -> files (a file is as good as its best passage), top k, with details."""
         if not fused:
             return []
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)
-        meta = self._passage_meta(ranked)
+        owner = self._passage_files(ranked)
         by_file: dict[int, list[int]] = {}
         for pid in ranked:
-            m = meta.get(pid)
-            if m is None or m["file_id"] in blocked_files:
+            fid = owner.get(pid)
+            if fid is None or fid in blocked_files:
                 continue  # deleted since the derived index was built, or excluded
-            by_file.setdefault(m["file_id"], []).append(pid)
+            by_file.setdefault(fid, []).append(pid)
         files = sorted(by_file, key=lambda f: fused[by_file[f][0]], reverse=True)[:k]
+        meta = self._passage_meta([by_file[f][0] for f in files])
         hits = []
         for fid in files:
             pids = by_file[fid]
-            best = meta[pids[0]]
+            best = meta.get(pids[0])
+            if best is None:
+                continue
             snippet = make_snippet(best["text"], [*query.words, *query.phrases])
             hits.append(Hit(
                 file_id=fid, path=from_db(best["path"]), title=best["title"],
@@ -484,6 +488,16 @@ class Searcher:
                 contributions=parts.get(pids[0], {}), passage_ids=pids))
         return hits
 
+    def _passage_files(self, pids: list[int]) -> dict[int, int]:
+        """passage id -> file id, by primary key (passages of failed files do not exist)."""
+        out: dict[int, int] = {}
+        for i in range(0, len(pids), 900):
+            chunk = pids[i:i + 900]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.catalog.conn.execute(
+                f"SELECT id, file_id FROM passages WHERE id IN ({marks})", chunk).fetchall())
+        return out
+
     def _passage_meta(self, pids: list[int]) -> dict[int, dict]:
         out: dict[int, dict] = {}
         cols = ("id", "file_id", "start", "end", "page", "section", "text", "path", "title",
@@ -491,11 +505,12 @@ class Searcher:
         for i in range(0, len(pids), 900):
             chunk = pids[i:i + 900]
             marks = ",".join("?" * len(chunk))
+            # CROSS JOIN keeps SQLite on the passages' primary key (it would otherwise scan
+            # files first: 400 ms instead of 1 ms on a 10,000-passage index).
             for row in self.catalog.conn.execute(
                     "SELECT p.id, p.file_id, p.start, p.end, p.page, p.section, p.text, f.path, "
                     "f.title, f.format, f.mtime_ns, f.size FROM passages p "
-                    f"JOIN files f ON f.id = p.file_id WHERE p.id IN ({marks}) "
-                    "AND f.state IN ('text', 'indexed')", chunk):
+                    f"CROSS JOIN files f ON f.id = p.file_id WHERE p.id IN ({marks})", chunk):
                 out[row[0]] = dict(zip(cols, row, strict=True))
         return out
 
