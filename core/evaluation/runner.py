@@ -14,7 +14,7 @@ import platformdirs
 from core.api import Engine, models_digest
 from core.evaluation.beir import Collection, write_documents
 from core.evaluation.metrics import MEASURE_NAMES, evaluate
-from core.indexer import IndexOptions
+from core.indexer import IndexOptions, IndexReport
 from core.search.query import literal_query
 
 EVAL_MODES = ("bm25", "sparse", "sparse-siamese", "dense-exact", "dense", "hybrid", "hybrid-prf")
@@ -36,11 +36,14 @@ class EvalReport:
     passages: int
     modes: dict[str, ModeResult] = field(default_factory=dict)
     index_seconds: float = 0.0
+    encoded: int = 0  # passages encoded for this run (0 when the cached index was reused)
 
     def to_json(self) -> dict:
         return {"dataset": self.dataset, "queries": self.queries,
                 "modes": {m: {k: round(v, 4) for k, v in r.metrics.items()}
-                          for m, r in self.modes.items()}}
+                          for m, r in self.modes.items()},
+                "index": {"documents": self.documents, "passages": self.passages,
+                          "encoded_now": self.encoded, "seconds": round(self.index_seconds, 1)}}
 
     def table(self) -> str:
         lines = [f"| mode | {' | '.join(MEASURE_NAMES)} | median ms/query |",
@@ -56,29 +59,29 @@ def cache_root() -> Path:
 
 
 def prepare_index(collection: Collection, cache: Path | None = None,
-                  progress: Callable | None = None) -> tuple[Engine, dict[str, str], float]:
+                  progress: Callable | None = None) -> tuple[Engine, dict[str, str], IndexReport]:
     """The collection's index, built once per (corpus, models, pipeline) and reused after."""
     key = hashlib.sha256(f"{collection.digest}|{models_digest()}|{PIPELINE_VERSION}".encode()
                          ).hexdigest()[:12]
     base = (cache or cache_root()) / f"{collection.name}-{key}"
     names = write_documents(collection, base / "docs")
     engine = Engine.open(base / "index", IndexOptions(low_priority=False))
-    started = time.monotonic()
-    engine.index([base / "docs"], progress=progress)  # incremental: a no-op when cached
-    return engine, names, time.monotonic() - started
+    report = engine.index([base / "docs"], progress=progress)  # a no-op when cached
+    return engine, names, report
 
 
 def run_collection(folder: Path, modes: Sequence[str] = EVAL_MODES, cache: Path | None = None,
                    progress: Callable | None = None,
                    configure: Callable[[Engine], None] | None = None) -> EvalReport:
     collection = Collection.load(folder)
-    engine, names, seconds = prepare_index(collection, cache, progress)
+    engine, names, indexing = prepare_index(collection, cache, progress)
     try:
         if configure is not None:
             configure(engine)
         status = engine.status(list_limit=0)
         report = EvalReport(collection.name, len(collection.queries), len(collection.corpus),
-                            status.passages, index_seconds=seconds)
+                            status.passages, index_seconds=indexing.elapsed_s,
+                            encoded=indexing.encoded)
         for mode in modes:
             report.modes[mode] = run_mode(engine, collection, names, mode)
         return report
