@@ -11,12 +11,12 @@ from tests.conftest import FORMATS, REPO
 
 
 def test_formats_corpus_is_fully_accounted_for(tmp_path: Path) -> None:
-    on_disk = {str(p) for p in FORMATS.rglob("*") if p.is_file()}
+    on_disk = {str(p.resolve()) for p in FORMATS.rglob("*") if p.is_file()}
     assert len(on_disk) > 400
     index = tmp_path / "index"
     run = subprocess.run([sys.executable, "-m", "app.entry", "--index", str(index), "index",
-                          str(FORMATS), "--quiet"], capture_output=True, text=True, timeout=600,
-                         cwd=REPO)
+                          str(FORMATS.resolve()), "--quiet"], capture_output=True, text=True,
+                         timeout=600, cwd=REPO)
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr + run.stdout
     status = json.loads(subprocess.run(

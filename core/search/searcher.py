@@ -13,7 +13,7 @@ import numpy as np
 from core.pathcodec import from_db, to_db
 from core.search import lexical
 from core.search.fusion import NORM_DEPTH, convex
-from core.search.prf import PrfParams, expand_sparse, rocchio
+from core.search.prf import SECOND_ROUND_WEIGHTS, PrfParams, expand_sparse, rocchio
 from core.search.query import Filters, Query, parse_query
 from core.search.results import Hit, SearchResult
 from core.search.snippets import make_snippet, match_spans, query_stems
@@ -185,7 +185,7 @@ class Searcher:
                                        self._idf, p.expansion_terms, p.expansion_weight)
         if len(terms):
             second["sparse"] = self._sparse_terms(terms, weights, pool, allowed)
-        fused2, parts2 = convex(second, self.weights)
+        fused2, parts2 = convex(second, SECOND_ROUND_WEIGHTS)
         final: dict[int, float] = {}
         for pid in set(fused) | set(fused2):
             final[pid] = p.before * fused.get(pid, 0.0) + (1 - p.before) * fused2.get(pid, 0.0)
