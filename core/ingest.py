@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from core.chunk import chunk_spans
 from core.extract import extract
-from core.extract.types import Extracted, NotADocument
+from core.extract.types import Extracted, ExtractionError, NotADocument
 
 T = TypeVar("T")
 HASH_BLOCK = 1 << 20
@@ -51,7 +51,12 @@ def file_hash(path: str) -> str:
 
 
 def ingest(task: IngestTask) -> IngestResult:
-    content_hash = file_hash(task.path)
+    try:
+        content_hash = file_hash(task.path)
+    except FileNotFoundError:
+        raise ExtractionError("the file disappeared before it could be read") from None
+    except OSError as e:
+        raise ExtractionError(f"cannot read the file: {e.strerror or e}") from None
     if task.previous_hash is not None and content_hash == task.previous_hash:
         return IngestResult(content_hash=content_hash, unchanged=True)
     try:

@@ -140,3 +140,38 @@ def test_bad_path_and_corrupt_file_give_clear_messages(tmp_path: Path) -> None:
     bad = _cli(bad_index, "status")
     assert bad.returncode == 1 and "cannot open the index" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_unreadable_file_is_reported(tmp_path: Path) -> None:
+    docs = write_topics(tmp_path / "docs")
+    secret = docs / "secret.txt"
+    secret.write_text("Nobody may read this.")
+    secret.chmod(0)
+    index = tmp_path / "idx"
+    # Root reads everything: without its file-permission capabilities it obeys them like a user.
+    prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"] \
+        if os.geteuid() == 0 else []
+    run = subprocess.run([*prefix, *SPYGLASS, "--index", str(index), "index", str(docs),
+                          "--quiet"], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    status = json.loads(_cli(index, "status", "--json").stdout)
+    assert status["files"]["indexed"] == 6
+    assert status["failed_files"] == [{"path": str(secret),
+                                       "reason": "cannot read the file: Permission denied"}]
+
+
+def test_missing_vector_index_is_rebuilt(tmp_path: Path) -> None:
+    docs = write_topics(tmp_path / "docs")
+    with Engine.open(tmp_path / "index") as engine:
+        engine.index([docs])
+    graphs = list((tmp_path / "index").glob("dense.*.usearch"))
+    assert len(graphs) == 1
+    graphs[0].unlink()
+    with Engine.open(tmp_path / "index") as engine:
+        # Searching still works from SQLite alone while the graph is missing ...
+        hits = engine.search("fixing a car that will not stop", k=1, mode="dense").hits
+        assert hits and hits[0].path.endswith("car.txt")
+        report = engine.index()  # ... and the next update rebuilds it
+        assert report.encoded == 0
+    assert len(list((tmp_path / "index").glob("dense.*.usearch"))) == 1

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from core.search.query import Query
 from core.search.stopwords import STOP_WORDS
 
-# Title matches count double: a document's title says what it is about.
-TITLE_WEIGHT = 2.0
+# The title column repeats on every passage of a file, so an equal weight already favours title
+# words. Measured (bm25 nDCG@10, title weight 0 / 1 / 2 / 4): scifact .681/.684/.680/.679,
+# nfcorpus .328/.333/.332/.330, cranfield .368/.372/.371/.370, cisi .356/.359/.355/.355.
+TITLE_WEIGHT = 1.0
 BODY_WEIGHT = 1.0
 _WORD = re.compile(r"\w+", re.UNICODE)
 
