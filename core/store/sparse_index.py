@@ -35,20 +35,25 @@ class SparseSegment:
     @classmethod
     def build(cls, pids: Sequence[int], vectors: Sequence[tuple[np.ndarray, np.ndarray]]
               ) -> SparseSegment:
-        n = len(pids)
-        lengths = np.fromiter((len(v[0]) for v in vectors), dtype=np.int64, count=n)
-        if n and lengths.sum():
-            terms = np.concatenate([v[0] for v in vectors]).astype(np.int64)
-            weights = np.concatenate([v[1] for v in vectors]).astype(np.float32)
+        lengths = np.fromiter((len(v[0]) for v in vectors), dtype=np.int64, count=len(pids))
+        if len(pids) and lengths.sum():
+            terms = np.concatenate([v[0] for v in vectors]).astype(np.uint16)
+            weights = np.concatenate([v[1] for v in vectors]).astype(np.float16)
         else:
-            terms = np.zeros(0, np.int64)
-            weights = np.zeros(0, np.float32)
-        rows = np.repeat(np.arange(n, dtype=np.int32), lengths)
+            terms, weights = np.zeros(0, np.uint16), np.zeros(0, np.float16)
+        return cls.from_flat(np.asarray(pids, dtype=np.int64), lengths, terms, weights)
+
+    @classmethod
+    def from_flat(cls, pids: np.ndarray, lengths: np.ndarray, terms: np.ndarray,
+                  weights: np.ndarray) -> SparseSegment:
+        """Postings from all vectors laid end to end (uint16 terms, float16 weights): the
+        compact path, about 20 bytes of peak memory per posting."""
+        rows = np.repeat(np.arange(len(pids), dtype=np.int32), lengths)
         order = np.argsort(terms, kind="stable")
         counts = np.bincount(terms, minlength=VOCAB_LIMIT)
         ptr = np.zeros(VOCAB_LIMIT + 1, dtype=np.int64)
         np.cumsum(counts, out=ptr[1:])
-        return cls(np.asarray(pids, dtype=np.int64), ptr, rows[order], weights[order])
+        return cls(pids, ptr, rows[order], weights[order].astype(np.float16))
 
     @classmethod
     def empty(cls) -> SparseSegment:
@@ -157,16 +162,35 @@ def publish_sparse_segment(catalog: Catalog, index_dir: Path) -> Path:
                       .fetchone()[0])
         tomb_seq = int(catalog.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM tombstones")
                        .fetchone()[0])
-        rows = catalog.conn.execute("SELECT passage_id, sparse FROM vectors ORDER BY passage_id")
-        pids, vectors = [], []
-        for pid, blob in rows:
-            pids.append(pid)
-            vectors.append(blob_to_sparse(blob))
-    final = segments.segment_path(index_dir, STEM, vec_seq, tomb_seq)
+        final = segments.segment_path(index_dir, STEM, vec_seq, tomb_seq)
+        if not final.exists():
+            segment = _read_all(catalog)
     if not final.exists():
         tmp = final.with_name(final.name + f".tmp{os.getpid()}")
         segments._remove(tmp)
-        SparseSegment.build(pids, vectors).save(tmp)
+        segment.save(tmp)
         segments.publish(tmp, final)
     segments.remove_older(index_dir, STEM, final)
     return final
+
+
+def _read_all(catalog: Catalog) -> SparseSegment:
+    """Every stored sparse vector, read straight into flat arrays (no per-passage objects)."""
+    n, total = catalog.conn.execute(
+        "SELECT count(*), COALESCE(SUM(length(sparse)), 0) FROM vectors").fetchone()
+    nnz = total // 4  # 2 bytes of id + 2 bytes of weight per term
+    pids = np.empty(n, np.int64)
+    lengths = np.empty(n, np.int64)
+    terms = np.empty(nnz, np.uint16)
+    weights = np.empty(nnz, np.float16)
+    i = pos = 0
+    for pid, blob in catalog.conn.execute(
+            "SELECT passage_id, sparse FROM vectors ORDER BY passage_id"):
+        ids, w = blob_to_sparse(blob)
+        k = len(ids)
+        pids[i], lengths[i] = pid, k
+        terms[pos:pos + k] = ids
+        weights[pos:pos + k] = w
+        i += 1
+        pos += k
+    return SparseSegment.from_flat(pids[:i], lengths[:i], terms[:pos], weights[:pos])
