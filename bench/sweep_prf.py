@@ -24,11 +24,12 @@ from core.search.fusion import convex
 from core.search.prf import expand_sparse, rocchio
 from core.search.query import literal_query
 from core.search.searcher import HYBRID_WEIGHTS
+from core.search.stopwords import content_word_count
 from core.store.codec import blob_to_dense, blob_to_sparse
 
 DEPTH = 200
-FEEDBACK = (2, 3, 5, 8)
-BETAS = (0.3, 0.6, 1.0)
+FEEDBACK = (1, 2, 3)
+BETAS = (0.6, 1.0, 1.5)  # (earlier runs: 2, 3, 5, 8 passages and beta 0.3 did worse)
 EXPANSIONS = ((10, 0.3), (10, 0.6), (30, 0.3), (30, 0.6))
 
 
@@ -84,8 +85,13 @@ def main(folders: list[str]) -> None:
                                       for q, L in first.items()}, pm)
         base.append(evaluate(collection.qrels, run)["ndcg@10"])
     print("hybrid (no feedback): " + " ".join(f"{b:.4f}" for b in base))
-    for m, beta, (n_terms, weight), before, gap in itertools.product(
-            FEEDBACK, BETAS, [(0, 0.0), *EXPANSIONS], (0.0, 0.3, 0.5, 0.7), (0.0, 0.1, 0.2)):
+    second_weights = {"same": HYBRID_WEIGHTS,
+                      "k.3 s.1 d.6": {"keyword": 0.3, "sparse": 0.1, "dense": 0.6},
+                      "k.3 s.2 d.5": {"keyword": 0.3, "sparse": 0.2, "dense": 0.5},
+                      "k.4 s.2 d.4": {"keyword": 0.4, "sparse": 0.2, "dense": 0.4}}
+    for m, beta, (n_terms, weight), before, gap, w2, max_words in itertools.product(
+            FEEDBACK, BETAS, [(0, 0.0), *EXPANSIONS], (0.0, 0.2), (0.0,), second_weights,
+            (3, 8, 12, 1000)):
         scores = []
         for collection, engine, names, first, second, pm in data:
             fused_by_q = {}
@@ -97,21 +103,21 @@ def main(folders: list[str]) -> None:
                     continue
                 L2 = dict(L)
                 L2["dense"] = second[q][("dense", m, beta)]
-                if n_terms:
+                if n_terms and content_word_count(collection.queries[q]) <= max_words:
                     L2["sparse"] = second[q][("sparse", m, n_terms, weight)]
-                f2 = convex(L2, HYBRID_WEIGHTS, DEPTH)[0]
+                f2 = convex(L2, second_weights[w2], DEPTH)[0]
                 fused_by_q[q] = {p: before * f1.get(p, 0.0) + (1 - before) * f2.get(p, 0.0)
                                  for p in set(f1) | set(f2)}
             run = doc_run(engine, names, fused_by_q, pm)
             scores.append(evaluate(collection.qrels, run)["ndcg@10"])
         worst = min(s - b for s, b in zip(scores, base, strict=True))
         rows.append((float(np.mean(scores)), worst, m, beta, n_terms, weight, before, gap,
-                     scores))
+                     f"{w2} expand<={max_words}", scores))
     rows.sort(key=lambda r: r[0], reverse=True)
     print("mean | worst vs hybrid | feedback beta terms weight before gap | per collection")
-    for mean, worst, m, beta, n_terms, weight, before, gap, scores in rows:
+    for mean, worst, m, beta, n_terms, weight, before, gap, w2, scores in rows:
         print(f"{mean:.4f} | {worst:+.4f} | m={m} beta={beta} terms={n_terms} w={weight} "
-              f"before={before} gap={gap} | " + " ".join(f"{s:.4f}" for s in scores))
+              f"before={before} gap={gap} second={w2} | " + " ".join(f"{s:.4f}" for s in scores))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from core.search.prf import SECOND_ROUND_WEIGHTS, PrfParams, expand_sparse, rocc
 from core.search.query import Filters, Query, parse_query
 from core.search.results import Hit, SearchResult
 from core.search.snippets import make_snippet, match_spans, query_stems
-from core.search.stopwords import STOP_WORDS
+from core.search.stopwords import STOP_WORDS, content_word_count
 from core.store.catalog import Catalog
 from core.store.codec import blob_to_dense, blob_to_sparse
 from core.store.sparse_index import SparseIndex
@@ -180,11 +180,13 @@ class Searcher:
         dense_fb /= np.maximum(np.linalg.norm(dense_fb, axis=1, keepdims=True), 1e-9)
         second = dict(lists)
         second["dense"] = self._dense(rocchio(vector, dense_fb, p.alpha, p.beta), pool, allowed)
-        terms, weights = self.sparse_query(query.text)
-        terms, weights = expand_sparse(terms, weights, [blob_to_sparse(b) for *_, b in stored],
-                                       self._idf, p.expansion_terms, p.expansion_weight)
-        if len(terms):
-            second["sparse"] = self._sparse_terms(terms, weights, pool, allowed)
+        if content_word_count(query.text) <= p.expansion_max_words:
+            terms, weights = self.sparse_query(query.text)
+            terms, weights = expand_sparse(terms, weights,
+                                           [blob_to_sparse(b) for *_, b in stored], self._idf,
+                                           p.expansion_terms, p.expansion_weight)
+            if len(terms):
+                second["sparse"] = self._sparse_terms(terms, weights, pool, allowed)
         fused2, parts2 = convex(second, SECOND_ROUND_WEIGHTS)
         final: dict[int, float] = {}
         for pid in set(fused) | set(fused2):

@@ -10,3 +10,10 @@ own same she should so some such than that the their theirs them themselves then
 this those through to too under until up very was we were what when where which while who whom
 why will with would you your yours yourself yourselves
 """.split())
+
+
+def content_word_count(text: str) -> int:
+    """Words that carry meaning (not function words): how long a query really is."""
+    import re
+
+    return sum(1 for w in re.findall(r"\w+", text.lower()) if w not in STOP_WORDS)
