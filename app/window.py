@@ -78,8 +78,9 @@ def _search(engine: Engine, query: str, filters: Filters) -> SearchOutcome:
     return SearchOutcome(query, result, expansions)
 
 
-def _similar(engine: Engine, passage_id: int) -> SearchOutcome:
-    return SearchOutcome("", engine.more_like_this(passage_id, RESULTS_K), {})
+def _similar(engine: Engine, passage_id: int, query: str) -> SearchOutcome:
+    """Relevance feedback: the current search refined towards the chosen result."""
+    return SearchOutcome("", engine.more_like_this(passage_id, RESULTS_K, query or None), {})
 
 
 class SearchField(QLineEdit):
@@ -467,7 +468,8 @@ class MainWindow(QMainWindow):
         self.similar_banner.setText(f"Documents like “{item.title}”   ·   Esc to go back")
         self.similar_banner.show()
         self.searching = True
-        self.reader.submit("search", lambda: _similar(self.engine, item.hit.passage_id))
+        query = self.field.text().strip()
+        self.reader.submit("search", lambda: _similar(self.engine, item.hit.passage_id, query))
 
     def _leave_similar(self) -> None:
         self.similar_to = None

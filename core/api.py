@@ -250,8 +250,11 @@ class Engine:
     def explain(self, query: str, passage_id: int) -> Explanation:
         return self.searcher.explain(query, passage_id)
 
-    def more_like_this(self, passage_id: int, k: int = 20) -> SearchResult:
-        return self.searcher.similar(passage_id, k)
+    def more_like_this(self, passage_id: int, k: int = 20, query: str | None = None
+                       ) -> SearchResult:
+        """Files like the one this passage comes from; with `query`, that search refined
+        towards the passage (relevance feedback)."""
+        return self.searcher.similar(passage_id, k, query)
 
     def expansion_terms(self, query: str, passage_ids: Sequence[int]
                         ) -> dict[int, list[tuple[str, float]]]:

@@ -66,3 +66,17 @@ def test_keyword_mode_finds_exact_words_and_phrases(engine: Engine) -> None:
     assert [Path(h.path).name for h in hits] == ["car.txt"]
     assert "**brake**" in hits[0].snippet.marked() and "**pads**" in hits[0].snippet.marked()
     assert engine.search('"pads brake"', mode="hybrid").hits == []  # a phrase is exact
+
+
+def test_more_like_this_uses_the_chosen_result(engine: Engine) -> None:
+    car = engine.search("brake pads", k=1, mode="keyword").hits[0]
+    alone = engine.more_like_this(car.passage_id, k=5).hits
+    assert alone and all(not h.path.endswith("car.txt") for h in alone)  # the source is left out
+    # With the user's query, feedback from a chosen result pulls in what is like it: the same
+    # vague query ranks differently depending on which result the user picked.
+    query = "things that need regular care"
+    by_bread = [Path(h.path).name for h in engine.more_like_this(
+        engine.search("sourdough", k=1, mode="keyword").hits[0].passage_id, 3, query).hits]
+    by_python = [Path(h.path).name for h in engine.more_like_this(
+        engine.search("exceptions", k=1, mode="keyword").hits[0].passage_id, 3, query).hits]
+    assert by_bread != by_python

@@ -14,7 +14,7 @@ from core.pathcodec import from_db, to_db
 from core.search import lexical
 from core.search.fusion import NORM_DEPTH, convex
 from core.search.prf import SECOND_ROUND_WEIGHTS, PrfParams, expand_sparse, rocchio
-from core.search.query import Filters, Query, parse_query
+from core.search.query import Filters, Query, literal_query, parse_query
 from core.search.results import Hit, SearchResult
 from core.search.snippets import make_snippet, match_spans, query_stems
 from core.search.stopwords import STOP_WORDS, content_word_count
@@ -160,17 +160,21 @@ class Searcher:
     def _feedback_round(self, query: Query, vector: np.ndarray,
                         lists: dict[str, dict[int, float]], fused: dict[int, float],
                         parts: dict[int, dict[str, float]], pool: int,
-                        allowed: np.ndarray | None
+                        allowed: np.ndarray | None, chosen: list[int] | None = None
                         ) -> tuple[dict[int, float], dict[int, dict[str, float]]]:
-        """Second round from the top first-round passages, interpolated with the first."""
+        """Second round from feedback passages, interpolated with the first round. The feedback
+        is the top first-round passages (pseudo-relevance), or `chosen` by the user."""
         p = self.prf
-        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
-        if len(ranked) < 2:
-            return fused, parts
-        depth = min(len(ranked), 10) - 1
-        if fused[ranked[0]] - fused[ranked[depth]] < p.min_gap:
-            return fused, parts  # a flat first round: nothing stands out to learn from
-        top = ranked[:p.feedback]
+        if chosen:
+            top = chosen
+        else:
+            ranked = sorted(fused, key=fused.__getitem__, reverse=True)
+            if len(ranked) < 2:
+                return fused, parts
+            depth = min(len(ranked), 10) - 1
+            if fused[ranked[0]] - fused[ranked[depth]] < p.min_gap:
+                return fused, parts  # a flat first round: nothing stands out to learn from
+            top = ranked[:p.feedback]
         stored = self.catalog.conn.execute(
             f"SELECT passage_id, dense, scale, sparse FROM vectors WHERE passage_id IN "
             f"({','.join('?' * len(top))})", top).fetchall()
@@ -180,7 +184,7 @@ class Searcher:
         dense_fb /= np.maximum(np.linalg.norm(dense_fb, axis=1, keepdims=True), 1e-9)
         second = dict(lists)
         second["dense"] = self._dense(rocchio(vector, dense_fb, p.alpha, p.beta), pool, allowed)
-        if content_word_count(query.text) <= p.expansion_max_words:
+        if chosen or content_word_count(query.text) <= p.expansion_max_words:
             terms, weights = self.sparse_query(query.text)
             terms, weights = expand_sparse(terms, weights,
                                            [blob_to_sparse(b) for *_, b in stored], self._idf,
@@ -283,28 +287,34 @@ class Searcher:
             out[pid] = sorted(found, key=lambda t: -t[1])
         return out
 
-    def similar(self, passage_id: int, k: int = 20) -> SearchResult:
-        """"More like this": the passage itself as the query, dense and sparse, fused."""
+    def similar(self, passage_id: int, k: int = 20, query: str | Query | None = None
+                ) -> SearchResult:
+        """"More like this": relevance feedback from a passage the user picked, through the
+        same second round as pseudo-relevance feedback. With the user's query, the query is
+        refined towards the passage; without one, the passage's own text is the query."""
         with self._lock:
             self.sync()
             row = self.catalog.conn.execute(
-                "SELECT p.file_id, p.text, v.dense, v.scale, v.sparse FROM passages p "
+                "SELECT p.file_id, p.text, v.dense, v.scale FROM passages p "
                 "JOIN vectors v ON v.passage_id = p.id WHERE p.id = ?", (passage_id,)).fetchone()
             if row is None:
                 return SearchResult([], {}, "similar", "that passage has no vectors yet")
-            file_id, text, dense_blob, scale, sparse_blob = row
-            vector = blob_to_dense(dense_blob).astype(np.float32) * scale
-            vector /= max(float(np.linalg.norm(vector)), 1e-9)
-            ids, weights = blob_to_sparse(sparse_blob)
-            terms = ids.astype(np.int64)
-            qweights = weights.astype(np.float32) * self._idf(terms)
-            spids, sscores = self.sparse.search(terms, qweights, CANDIDATES)
-            lists = {"sparse": dict(zip(spids.tolist(), sscores.tolist(), strict=True)),
+            file_id, text, dense_blob, scale = row
+            if query:
+                q = query if isinstance(query, Query) else parse_query(query)
+                vector = self.encoder.dense(q.text)
+            else:
+                q = literal_query(" ".join(text.split()[:64]))
+                vector = blob_to_dense(dense_blob).astype(np.float32) * scale
+                vector /= max(float(np.linalg.norm(vector)), 1e-9)
+            lists = {"keyword": self._keyword(q, CANDIDATES, None),
+                     "sparse": self._sparse(q, CANDIDATES, None),
                      "dense": self._dense(vector, CANDIDATES, None)}
-            fused, parts = convex(lists, {"sparse": 0.5, "dense": 0.5})
-            query = Query(text=" ".join(text.split()[:30]))
-            hits = self._group(query, fused, parts, k + 1, {file_id})
-            return SearchResult(hits[:k], {}, "similar")
+            fused, parts = convex(lists, self.weights)
+            fused, parts = self._feedback_round(q, vector, lists, fused, parts, CANDIDATES, None,
+                                                chosen=[passage_id])
+            hits = self._group(q, fused, parts, k, {file_id})
+            return SearchResult(hits, {}, "similar")
 
     # -- the three lists ---------------------------------------------------------------------------
 
