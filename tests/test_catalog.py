@@ -132,3 +132,24 @@ def test_codec_roundtrip() -> None:
     assert cos.min() > 0.999
     ids, w = blob_to_sparse(sparse_to_blob(np.array([3, 70000 % 65536]), np.array([0.5, 2.0])))
     assert ids.tolist() == [3, 4464] and w.tolist() == [0.5, 2.0]
+
+
+def test_semantic_cap_per_file(index_dir: Path) -> None:
+    from core.store import catalog as catalog_module
+
+    index_dir.mkdir()
+    cat = Catalog(index_dir)
+    root = cat.add_root("/docs")
+    cap = catalog_module.SEMANTIC_PASSAGES_PER_FILE
+    texts = [f"passage number {i}" for i in range(cap + 3)]
+    with cat.transaction():
+        fid = cat.queue_file(root.id, "/docs/huge.log", 10, 1, 100)
+        todo = cat.store_text(fid, content_hash="h", title="T", fmt="text", sections=[],
+                              passages=[NewPassage(i, 0, 1, None, None, str(i).encode(), t)
+                                        for i, t in enumerate(texts)])
+    assert todo == cap and cat.count_to_encode() == cap  # the tail stays keyword-only
+    queued = cat.passages_to_encode(cap + 10)
+    with cat.transaction():
+        cat.store_vectors([_vector(p.id) for p in queued])
+    assert cat.state_counts()["indexed"] == 1
+    assert _fts(cat, f'"number {cap + 2}"')  # still found by its words

@@ -21,8 +21,9 @@ from core.store.schema import migrate
 
 CATALOG_NAME = "catalog.sqlite"
 
-# Files a search can show: keyword-searchable ones and fully indexed ones.
-SEARCHABLE_STATES = ("text", "indexed")
+# The encoders see at most this many passages of one file (about 4 million characters): a
+# 100 MB log must not hold the models for an hour. Later passages stay keyword-searchable.
+SEMANTIC_PASSAGES_PER_FILE = 4000
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,8 @@ class Catalog:
         self.conn.execute(
             "UPDATE files SET state = CASE WHEN n_passages = 0 THEN state "
             "WHEN NOT EXISTS (SELECT 1 FROM passages p LEFT JOIN vectors v "
-            "  ON v.passage_id = p.id WHERE p.file_id = files.id AND v.seq IS NULL) "
+            "  ON v.passage_id = p.id WHERE p.file_id = files.id AND v.seq IS NULL "
+            f"  AND p.ord < {SEMANTIC_PASSAGES_PER_FILE}) "
             "THEN 'indexed' ELSE 'text' END, updated_at = ? WHERE id = ?",
             (time.time(), file_id))
 
@@ -286,7 +288,7 @@ class Catalog:
                 "SELECT ?, v.dense, v.scale, v.sparse FROM passages q "
                 "JOIN vectors v ON v.passage_id = q.id WHERE q.hash = ? AND q.id != ? LIMIT 1",
                 (pid, p.hash, pid)).rowcount
-            to_encode += 0 if reused else 1
+            to_encode += 0 if reused or p.ord >= SEMANTIC_PASSAGES_PER_FILE else 1
         # Old passages go last, so that unchanged text above could reuse their vectors.
         self._drop_passages(old_ids)
         if to_encode == 0:
@@ -337,7 +339,8 @@ class Catalog:
         cur = self.conn.execute(
             "SELECT p.id, p.file_id, p.hash, f.title, p.text FROM files f "
             "JOIN passages p ON p.file_id = f.id LEFT JOIN vectors v ON v.passage_id = p.id "
-            "WHERE f.state = 'text' AND v.seq IS NULL AND p.id > ? ORDER BY p.id LIMIT ?",
+            "WHERE f.state = 'text' AND v.seq IS NULL AND p.id > ? "
+            f"AND p.ord < {SEMANTIC_PASSAGES_PER_FILE} ORDER BY p.id LIMIT ?",
             (after_id, limit))
         return [PassageToEncode(*r) for r in cur]
 
@@ -357,7 +360,8 @@ class Catalog:
         return int(self.conn.execute(
             "SELECT count(*) FROM files f JOIN passages p ON p.file_id = f.id "
             "LEFT JOIN vectors v ON v.passage_id = p.id "
-            "WHERE f.state = 'text' AND v.seq IS NULL").fetchone()[0])
+            "WHERE f.state = 'text' AND v.seq IS NULL "
+            f"AND p.ord < {SEMANTIC_PASSAGES_PER_FILE}").fetchone()[0])
 
     def store_vectors(self, rows: Sequence[VectorRow]) -> int:
         """Store encodings and promote files whose passages are all encoded; returns how many
@@ -374,7 +378,8 @@ class Catalog:
                 f"UPDATE files SET state = 'indexed', updated_at = ? WHERE state = 'text' AND "
                 f"id IN (SELECT DISTINCT file_id FROM passages WHERE id IN ({marks})) AND "
                 "NOT EXISTS (SELECT 1 FROM passages p LEFT JOIN vectors v "
-                "ON v.passage_id = p.id WHERE p.file_id = files.id AND v.seq IS NULL)",
+                "ON v.passage_id = p.id WHERE p.file_id = files.id AND v.seq IS NULL "
+                f"AND p.ord < {SEMANTIC_PASSAGES_PER_FILE})",
                 (time.time(), *chunk)).rowcount
         self._bump_generation()
         return promoted
