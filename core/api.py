@@ -16,7 +16,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from core.indexer import IndexControl, Indexer, IndexOptions, IndexReport, ProgressCallback
+from core.indexer import (
+    IndexControl,
+    Indexer,
+    IndexOptions,
+    IndexReport,
+    ProgressCallback,
+    rebuild_derived,
+)
 from core.lock import IndexBusy, WriterLock
 from core.scan import normalise_root
 from core.search.query import Filters, Query
@@ -24,6 +31,7 @@ from core.search.results import SearchResult
 from core.search.searcher import DEFAULT_MODE, Explanation, Searcher, SearchOptions
 from core.settings import default_index_dir
 from core.store.catalog import Catalog, Root
+from core.store.consistency import CheckReport, check
 from core.store.schema import SchemaError
 
 __all__ = ["Engine", "EngineError", "IndexBusy", "IndexControl", "IndexOptions", "Filters",
@@ -193,6 +201,19 @@ class Engine:
                 self._check_models(catalog)
                 return Indexer(catalog, self.options).run(progress=progress, control=control,
                                                           paths=list(paths))
+            finally:
+                catalog.close()
+
+    def doctor(self, repair: bool = True) -> CheckReport:
+        """Check the index; with `repair`, fix what can be fixed and rebuild the derived search
+        indexes (USearch graph, sparse postings) from SQLite."""
+        with self._writing():
+            catalog = Catalog(self.index_dir)
+            try:
+                report = check(catalog, repair=repair)
+                if repair and not any("integrity" in f.problem for f in report.findings):
+                    rebuild_derived(catalog)
+                return report
             finally:
                 catalog.close()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core import __version__
 from core.api import Engine, EngineError, IndexBusy, IndexControl, IndexOptions
+from core.errors import user_message
 from core.evaluation.runner import EVAL_MODES
 from core.pathcodec import display
 from core.progress import Progress
@@ -60,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("retry", help="queue failed files again")
     p.add_argument("paths", nargs="*")
 
+    p = sub.add_parser("doctor", help="check the index and repair what can be repaired")
+    p.add_argument("--check-only", action="store_true", help="report, change nothing")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("eval", help="retrieval quality on a BEIR-layout collection")
     p.add_argument("dataset", metavar="DATASET_DIR")
     p.add_argument("--mode", default="all",
@@ -94,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # never a bare traceback for the user
         if args.debug:
             raise
-        _error(f"unexpected {type(e).__name__}: {e} (run with --debug for details)")
+        known = user_message(e)
+        _error(known or f"unexpected {type(e).__name__}: {e} (run with --debug for details)")
         return EXIT_ERROR
 
 
@@ -240,9 +246,31 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(engine: Engine, args: argparse.Namespace) -> int:
+    report = engine.doctor(repair=not args.check_only)
+    if args.json:
+        print(json.dumps({"ok": report.ok, "findings": [vars(f) for f in report.findings],
+                          "queued_files": report.queued_files,
+                          "queued_passages": report.queued_passages}, indent=2))
+        return EXIT_OK if report.ok else EXIT_ERROR
+    for f in report.findings:
+        state = "repaired" if f.repaired else "NOT repaired"
+        print(f"{f.problem} ({f.count}): {state}")
+    if not args.check_only:
+        print("search indexes rebuilt from the catalog")
+    if report.queued_files:
+        print(f"{report.queued_files} files and {report.queued_passages} passages are waiting "
+              "to be indexed: run `spyglass index`")
+    if report.ok:
+        print("index OK")
+        return EXIT_OK
+    print("some problems could not be repaired: remove the index folder and index again")
+    return EXIT_ERROR
+
+
 STANDALONE = {"eval": cmd_eval}
 COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status,
-            "remove": cmd_remove, "retry": cmd_retry}
+            "remove": cmd_remove, "retry": cmd_retry, "doctor": cmd_doctor}
 
 
 class ProgressBar:

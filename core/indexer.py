@@ -422,6 +422,18 @@ class Indexer:
         return True
 
 
+def rebuild_derived(catalog: Catalog) -> None:
+    """Throw the derived search indexes away and build them again from SQLite."""
+    from core.store import segments
+    for stem, suffix in (("sparse", ""), ("dense", ".usearch")):
+        seg = segments.latest(catalog.index_dir, stem, suffix)
+        while seg is not None:
+            segments._remove(seg.path)
+            seg = segments.latest(catalog.index_dir, stem, suffix)
+    publish_sparse_segment(catalog, catalog.index_dir)
+    publish_dense_index(catalog, catalog.index_dir, dim=_dense_dim(catalog))
+
+
 def _dense_dim(catalog: Catalog) -> int:
     row = catalog.conn.execute("SELECT length(dense) FROM vectors LIMIT 1").fetchone()
     return int(row[0]) if row else 384

@@ -1,0 +1,145 @@
+"""Checks that the catalog is whole and consistent, and the repairs `spyglass doctor` can make.
+
+The invariants: SQLite's own integrity; the FTS index matches the passages; every passage of a
+fully indexed file has vectors (up to the per-file cap) and every other passage belongs to a file
+still queued; failed and skipped files hold no passages; per-file passage counts are right; the
+derived indexes are readable and not ahead of the catalog.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from core.store import segments
+from core.store.catalog import SEMANTIC_PASSAGES_PER_FILE, Catalog
+from core.store.schema import FTS_OPTIONS
+
+
+@dataclass
+class Finding:
+    problem: str
+    count: int = 1
+    repaired: bool = False
+
+
+@dataclass
+class CheckReport:
+    findings: list[Finding] = field(default_factory=list)
+    queued_files: int = 0  # waiting for extraction or encoding: fine, not a problem
+    queued_passages: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return all(f.repaired for f in self.findings)
+
+
+def check(catalog: Catalog, repair: bool = False) -> CheckReport:
+    report = CheckReport()
+    conn = catalog.conn
+    result = conn.execute("PRAGMA integrity_check").fetchall()
+    if [r[0] for r in result] != ["ok"]:
+        # Not repairable in place: the fix is to rebuild the index from the files.
+        report.findings.append(Finding("SQLite integrity check failed: " +
+                                       "; ".join(r[0] for r in result[:5]), len(result)))
+        return report
+    _check_fts(catalog, report, repair)
+    _check_states(catalog, report, repair)
+    _check_derived(catalog, report)
+    report.queued_files = conn.execute(
+        "SELECT count(*) FROM files WHERE state IN ('pending', 'text')").fetchone()[0]
+    report.queued_passages = catalog.count_to_encode()
+    return report
+
+
+def _check_fts(catalog: Catalog, report: CheckReport, repair: bool) -> None:
+    try:
+        catalog.conn.execute("INSERT INTO passages_fts(passages_fts) VALUES('integrity-check')")
+    except sqlite3.DatabaseError as e:
+        finding = Finding(f"the keyword index does not match the passages ({e})")
+        if repair:
+            _rebuild_fts(catalog)
+            finding.repaired = True
+        report.findings.append(finding)
+
+
+def _rebuild_fts(catalog: Catalog) -> None:
+    """Empty the keyword index's storage and refill it from the passages. Its storage is reset
+    from a new empty twin first: a damaged structure record stops even FTS5's own 'rebuild'."""
+    conn = catalog.conn
+    with catalog.transaction():
+        conn.execute(f"CREATE VIRTUAL TABLE fts_reset USING fts5({FTS_OPTIONS})")
+        for shadow in ("data", "idx", "docsize"):
+            conn.execute(f"DELETE FROM passages_fts_{shadow}")
+        conn.execute("INSERT INTO passages_fts_data SELECT * FROM fts_reset_data")
+        conn.execute("DROP TABLE fts_reset")
+        conn.execute("INSERT INTO passages_fts(passages_fts) VALUES('rebuild')")
+
+
+def _count(catalog: Catalog, sql: str) -> int:
+    return int(catalog.conn.execute(sql).fetchone()[0])
+
+
+def _check_states(catalog: Catalog, report: CheckReport, repair: bool) -> None:
+    cap = SEMANTIC_PASSAGES_PER_FILE
+    unencoded = (
+        "FROM files f WHERE f.state = 'indexed' AND EXISTS (SELECT 1 FROM passages p "
+        "LEFT JOIN vectors v ON v.passage_id = p.id WHERE p.file_id = f.id "
+        f"AND p.ord < {cap} AND v.seq IS NULL)")
+    n = _count(catalog, "SELECT count(*) " + unencoded)
+    if n:
+        finding = Finding("files marked indexed have passages without vectors", n)
+        if repair:
+            with catalog.transaction():
+                catalog.conn.execute("UPDATE files SET state = 'text' WHERE id IN "
+                                     "(SELECT f.id " + unencoded + ")")
+            finding.repaired = True
+        report.findings.append(finding)
+    stray = ("FROM files f WHERE f.state IN ('failed', 'skipped') AND EXISTS "
+             "(SELECT 1 FROM passages p WHERE p.file_id = f.id)")
+    n = _count(catalog, "SELECT count(*) " + stray)
+    if n:
+        finding = Finding("failed or skipped files still hold passages", n)
+        if repair:
+            ids = [r[0] for r in catalog.conn.execute("SELECT f.id " + stray)]
+            with catalog.transaction():
+                for fid in ids:
+                    catalog._delete_passages_of(fid)
+            finding.repaired = True
+        report.findings.append(finding)
+    wrong = ("FROM files f WHERE f.state IN ('text', 'indexed') AND f.n_passages != "
+             "(SELECT count(*) FROM passages p WHERE p.file_id = f.id)")
+    n = _count(catalog, "SELECT count(*) " + wrong)
+    if n:
+        finding = Finding("files with a wrong passage count", n)
+        if repair:
+            with catalog.transaction():
+                catalog.conn.execute(
+                    "UPDATE files SET n_passages = (SELECT count(*) FROM passages p "
+                    "WHERE p.file_id = files.id) WHERE id IN (SELECT f.id " + wrong + ")")
+            finding.repaired = True
+        report.findings.append(finding)
+    orphans = _count(catalog, "SELECT count(*) FROM passages p WHERE NOT EXISTS "
+                              "(SELECT 1 FROM files f WHERE f.id = p.file_id)")
+    if orphans:
+        finding = Finding("passages of files that no longer exist", orphans)
+        if repair:
+            ids = [r[0] for r in catalog.conn.execute(
+                "SELECT p.id FROM passages p WHERE NOT EXISTS "
+                "(SELECT 1 FROM files f WHERE f.id = p.file_id)")]
+            with catalog.transaction():
+                catalog._fts_delete(ids)
+                catalog._drop_passages(ids)
+            finding.repaired = True
+        report.findings.append(finding)
+
+
+def _check_derived(catalog: Catalog, report: CheckReport) -> None:
+    """Derived indexes may lag behind (readers catch up) but never run ahead of the catalog."""
+    vec = _count(catalog, "SELECT COALESCE(MAX(seq), 0) FROM vectors")
+    tomb = _count(catalog, "SELECT COALESCE(MAX(seq), 0) FROM tombstones")
+    for stem, suffix in (("sparse", ""), ("dense", ".usearch")):
+        seg = segments.latest(catalog.index_dir, stem, suffix)
+        if seg is not None and (seg.vector_seq > vec or seg.tombstone_seq > tomb):
+            report.findings.append(Finding(
+                f"the {stem} search index is newer than the catalog (it will be rebuilt)"))

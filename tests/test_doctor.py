@@ -1,0 +1,52 @@
+"""`spyglass doctor` on real indexes damaged on purpose."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from core.api import Engine
+from core.store.catalog import Catalog
+from core.store.consistency import check
+from tests.conftest import REPO
+from tests.docs import write_topics
+
+
+def _doctor(index: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app.entry", "--index", str(index), "doctor",
+                           *args], capture_output=True, text=True, timeout=300, cwd=REPO)
+
+
+def test_doctor_repairs_a_damaged_index(tmp_path: Path) -> None:
+    docs = write_topics(tmp_path / "docs")
+    index = tmp_path / "index"
+    with Engine.open(index) as engine:
+        engine.index([docs])
+    assert check(Catalog(index)).findings == []
+
+    cat = Catalog(index)
+    with cat.transaction():
+        # An indexed file loses a vector, the keyword index loses its data, a count goes wrong.
+        cat.conn.execute("DELETE FROM vectors WHERE passage_id = (SELECT MIN(id) FROM passages)")
+        cat.conn.execute("DELETE FROM passages_fts_data WHERE id > 1")
+        cat.conn.execute("UPDATE files SET n_passages = 7 WHERE id = (SELECT MAX(id) FROM files)")
+    cat.close()
+    for graph in index.glob("dense.*.usearch"):
+        graph.write_bytes(b"not a usearch index" * 100)
+
+    report = json.loads(_doctor(index, "--check-only", "--json").stdout)
+    problems = " / ".join(f["problem"] for f in report["findings"])
+    assert not report["ok"] and "keyword index" in problems and "without vectors" in problems
+    assert "passage count" in problems
+
+    fixed = _doctor(index)
+    assert fixed.returncode == 0 and "index OK" in fixed.stdout, fixed.stdout + fixed.stderr
+    with Engine.open(index) as engine:
+        report = engine.index()  # the requeued passage is encoded again, and only that one
+        assert report.encoded == 1
+        assert check(Catalog(index)).findings == []
+        hits = engine.search("fixing a car that will not stop", k=1).hits
+        assert hits and hits[0].path.endswith("car.txt")
+        assert engine.search("sourdough", k=1, mode="keyword").hits
