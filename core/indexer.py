@@ -28,7 +28,7 @@ ProgressCallback = Callable[[Progress], None]
 
 KEYWORD_COMMIT_FILES = 200  # files per transaction in the keyword phase
 KEYWORD_COMMIT_S = 1.0  # ... or this many seconds, whichever comes first
-SEMANTIC_BATCH = 256  # passages per encoding batch (and per transaction)
+SEMANTIC_BATCH = 64  # passages per encoding batch and per transaction (about a second)
 SPARSE_BATCH = 4  # passages per sparse-model call
 PUBLISH_EVERY_S = 600.0  # refresh the published derived indexes during long encodes
 

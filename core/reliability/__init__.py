@@ -1,0 +1,1 @@
+"""Reliability harnesses: hostile inputs and crash consistency."""

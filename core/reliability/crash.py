@@ -1,0 +1,153 @@
+"""Kill the indexer with SIGKILL at random moments, check the index after every kill, and compare
+the finished index with one built without interruption.
+
+Used by tests/test_crash_consistency.py (a small corpus) and `spyglass bench --reliability`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from core.store.catalog import Catalog
+from core.store.consistency import check
+
+CLI = [sys.executable, "-m", "core.cli"]
+QUERIES = ("copper violin harbor", "enzyme receptor membrane", "invoice payroll budget",
+           "compiler parser syntax", "glacier fjord tundra")
+
+
+@dataclass
+class Kill:
+    number: int
+    after_s: float
+    phase: str  # what the indexer was doing when it was killed
+    vectors: int
+    problems: list[str]  # consistency findings right after the kill (must be none)
+    orphans: int  # extraction workers still alive 3 s after their parent died
+
+
+@dataclass
+class CrashReport:
+    kills: list[Kill] = field(default_factory=list)
+    reference: dict[str, int] = field(default_factory=dict)
+    final: dict[str, int] = field(default_factory=dict)
+    result_mismatches: list[str] = field(default_factory=list)
+    final_problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def problems_after_kills(self) -> int:
+        return sum(len(k.problems) for k in self.kills)
+
+    @property
+    def data_lost(self) -> int:
+        """Differences between the interrupted and the uninterrupted index."""
+        keys = set(self.reference) | set(self.final)
+        return sum(abs(self.reference.get(k, 0) - self.final.get(k, 0)) for k in keys) + len(
+            self.result_mismatches)
+
+
+def counts(index: Path) -> dict[str, int]:
+    conn = sqlite3.connect(f"file:{index / 'catalog.sqlite'}?mode=ro", uri=True)
+    try:
+        out = {f"files_{state}": n for state, n in conn.execute(
+            "SELECT state, count(*) FROM files GROUP BY state")}
+        out["passages"] = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+        out["vectors"] = conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
+        return out
+    finally:
+        conn.close()
+
+
+def top_results(index: Path, queries: tuple[str, ...] = QUERIES) -> dict[str, list[str]]:
+    out = {}
+    for q in queries:
+        run = subprocess.run([*CLI, "--index", str(index), "search", q, "-k", "5", "--json"],
+                             capture_output=True, text=True, timeout=300)
+        out[q] = [r["path"] for r in json.loads(run.stdout)] if run.returncode == 0 else []
+    return out
+
+
+def _phase(c: dict[str, int]) -> str:
+    if not c:
+        return "starting"
+    if c.get("files_pending"):
+        return "keyword"
+    if c.get("files_text"):
+        return "semantic"
+    return "finishing"
+
+
+def run_harness(docs: Path, work: Path, kills: int = 20, seed: int = 1, min_delay: float = 0.3,
+                max_delay: float = 2.5, log=print) -> CrashReport:  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    rng = random.Random(seed)
+    report = CrashReport()
+    reference = work / "reference"
+    subprocess.run([*CLI, "--index", str(reference), "index", str(docs), "--quiet"], check=True,
+                   capture_output=True, timeout=3600)
+    report.reference = counts(reference)
+    index = work / "killed"
+    for number in range(1, kills + 1):
+        proc = subprocess.Popen([*CLI, "--index", str(index), "index", str(docs), "--quiet"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        delay = rng.uniform(min_delay, max_delay)
+        time.sleep(delay)
+        children = _children(proc.pid)
+        try:
+            before = counts(index)
+        except sqlite3.Error:
+            before = {}
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        orphans = _wait_gone(children, 3.0)
+        problems = _problems(index) if (index / "catalog.sqlite").exists() else []
+        kill = Kill(number, round(delay, 2), _phase(before), before.get("vectors", 0), problems,
+                    orphans)
+        report.kills.append(kill)
+        log(f"kill {number:2}: after {delay:.2f} s during {kill.phase}, {kill.vectors} vectors, "
+            f"problems: {problems or 'none'}, orphaned workers: {orphans}")
+    subprocess.run([*CLI, "--index", str(index), "index", str(docs), "--quiet"], check=True,
+                   capture_output=True, timeout=3600)
+    report.final = counts(index)
+    report.final_problems = _problems(index)
+    ref_results, final_results = top_results(reference), top_results(index)
+    report.result_mismatches = [q for q in QUERIES if ref_results[q] != final_results[q]]
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _problems(index: Path) -> list[str]:
+    catalog = Catalog(index)
+    try:
+        return [f.problem for f in check(catalog).findings]
+    finally:
+        catalog.close()
+
+
+def _children(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _wait_gone(procs: list[psutil.Process], timeout: float) -> int:
+    _, alive = psutil.wait_procs(procs, timeout=timeout)
+    for p in alive:  # do not leave them behind for the next round
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+    return len(alive)
