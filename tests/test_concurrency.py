@@ -1,0 +1,51 @@
+"""One writer, many readers: searching while indexing always works, a second writer is refused."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from core.api import Engine
+from tests.conftest import REPO
+from tests.docs import write_corpus, write_topics
+
+CLI = [sys.executable, "-m", "app.entry"]
+
+
+def test_search_while_indexing_and_second_writer_refused(tmp_path: Path) -> None:
+    docs = write_corpus(tmp_path / "docs", files=400, paragraphs=2)
+    topics = write_topics(tmp_path / "topics")
+    index = tmp_path / "index"
+    with Engine.open(index) as engine:
+        engine.index([topics])  # something to find from the start
+    writer = subprocess.Popen([*CLI, "--index", str(index), "index", str(docs), "--quiet"],
+                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    searches, errors, seen_growth = 0, [], set()
+    second = None
+    try:
+        with Engine.open(index) as reader:
+            deadline = time.monotonic() + 240
+            while writer.poll() is None and time.monotonic() < deadline:
+                for mode in ("keyword", "hybrid-prf"):
+                    try:
+                        result = reader.search("copper violin harbor budget", k=5, mode=mode)
+                        searches += 1
+                        seen_growth.add(len(result.hits))
+                        status = reader.status(list_limit=0)
+                        seen_growth.add(-status.files["indexed"])
+                    except Exception as e:  # any error at all is a failure
+                        errors.append(repr(e))
+                if second is None and searches > 10:
+                    second = subprocess.run([*CLI, "--index", str(index), "index", str(topics)],
+                                            cwd=REPO, capture_output=True, text=True, timeout=120)
+    finally:
+        out, err = writer.communicate(timeout=300)
+    assert writer.returncode == 0, err
+    assert errors == []
+    assert searches > 20
+    assert len(seen_growth) > 2  # results and counts changed while the search kept working
+    assert second is not None and second.returncode == 1
+    assert "another Spyglass process is updating this index" in second.stderr
+    assert "Traceback" not in second.stderr
