@@ -90,7 +90,7 @@ class Engine:
         self._lock = threading.RLock()  # guards the admin connection
         try:
             _make_private_dir(self.index_dir)
-            self._catalog = Catalog(self.index_dir)
+            self._catalog = Catalog.open(self.index_dir)
         except SchemaError as e:
             raise EngineError(str(e)) from e
         except OSError as e:
@@ -98,6 +98,7 @@ class Engine:
                               f"{e.strerror or e}") from e
         except Exception as e:  # sqlite3.DatabaseError: not a database, disk I/O error...
             raise EngineError(f"cannot open the index at {self.index_dir}: {e}") from e
+        self.readonly = self._catalog.readonly
         self._searcher: Searcher | None = None
         self._writer = WriterLock(self.index_dir)
 
@@ -130,6 +131,7 @@ class Engine:
             raise EngineError(f"cannot read {raw}: permission denied")
         if Path(resolved).is_relative_to(self.index_dir):
             raise EngineError("the index folder itself cannot be indexed")
+        self._check_writable()
         with self._lock:
             existing = self._catalog.root_by_path(resolved)
             if existing is not None and not excludes:
@@ -149,6 +151,7 @@ class Engine:
             return removed
 
     def set_excludes(self, path: str | Path, patterns: Sequence[str]) -> None:
+        self._check_writable()
         with self._lock:
             root = self._catalog.root_by_path(normalise_root(str(path)))
             if root is None:
@@ -219,6 +222,7 @@ class Engine:
 
     def retry_failed(self, paths: Sequence[str] | None = None) -> int:
         """Queue failed files again (e.g. after installing a fix); returns how many."""
+        self._check_writable()
         with self._lock, self._catalog.transaction():
             if paths is None:
                 cur = self._catalog.conn.execute(
@@ -231,7 +235,13 @@ class Engine:
             return cur.rowcount
 
     def _writing(self) -> _WriterSession:
+        self._check_writable()
         return _WriterSession(self._writer)
+
+    def _check_writable(self) -> None:
+        if self.readonly:
+            raise EngineError(f"the index folder {self.index_dir} is read-only: searching works, "
+                              "but nothing can be added or updated")
 
     def _check_models(self, catalog: Catalog) -> None:
         """Vectors from other model files are useless: re-encode everything if models changed."""
@@ -257,7 +267,8 @@ class Engine:
         with self._lock:
             if self._searcher is None:
                 from core.encode.query import QueryEncoder
-                self._searcher = Searcher(self.index_dir, lambda: QueryEncoder(threads=2))
+                self._searcher = Searcher(self.index_dir, lambda: QueryEncoder(threads=2),
+                                          readonly=self.readonly)
             return self._searcher
 
     def search(self, query: str | Query, k: int = 20, mode: str = DEFAULT_MODE,
@@ -388,7 +399,9 @@ def _make_private_dir(path: Path) -> None:
     """The index holds the text of private documents: only its owner may read it."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     if os.name == "posix":
-        os.chmod(path, 0o700)
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:  # take group and others away; leave the owner's bits as they are
+            os.chmod(path, mode & 0o700)
 
 
 def _folder_size(path: Path) -> int:

@@ -67,9 +67,10 @@ class SearchOptions:
 
 
 class Searcher:
-    def __init__(self, index_dir: Path, encoder_factory: Callable[[], QueryEncoder]) -> None:
+    def __init__(self, index_dir: Path, encoder_factory: Callable[[], QueryEncoder],
+                 readonly: bool = False) -> None:
         self.index_dir = Path(index_dir)
-        self.catalog = Catalog(self.index_dir)
+        self.catalog = Catalog(self.index_dir, readonly=readonly)
         self._encoder_factory = encoder_factory
         self._encoder: QueryEncoder | None = None
         self._generation = -1

@@ -7,6 +7,7 @@ from it and can be rebuilt. One writer at a time (see core.lock); any number of 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -81,8 +82,10 @@ class Catalog:
     def __init__(self, index_dir: Path, *, readonly: bool = False) -> None:
         self.index_dir = Path(index_dir)
         self.path = self.index_dir / CATALOG_NAME
+        self.readonly = readonly
         if readonly:
-            uri = f"file:{self.path}?mode=ro"
+            # A folder nobody may write to cannot change under us: no locks or -shm are needed.
+            uri = f"file:{self.path}?mode=ro&immutable=1"
             self.conn = sqlite3.connect(uri, uri=True, isolation_level=None,
                                         check_same_thread=False)
         else:
@@ -97,6 +100,17 @@ class Catalog:
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.db = sqlite_utils.Database(self.conn)
         self._in_tx = False
+
+    @classmethod
+    def open(cls, index_dir: Path) -> Catalog:
+        """Read-write if possible; an existing index in a read-only folder opens read-only
+        (searching works, indexing is refused)."""
+        try:
+            return cls(index_dir)
+        except sqlite3.OperationalError:
+            if os.access(index_dir, os.W_OK) or not (Path(index_dir) / CATALOG_NAME).exists():
+                raise
+            return cls(index_dir, readonly=True)
 
     def close(self) -> None:
         self.conn.close()
@@ -115,7 +129,10 @@ class Catalog:
             yield
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite has already rolled back after some errors (a full disk, for one); rolling
+            # back again would hide the real error behind "no transaction is active".
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         finally:
             self._in_tx = False
