@@ -197,3 +197,18 @@ def test_file_changed_after_verification_is_checked_again(tmp_path: Path) -> Non
     path.write_bytes(bytes(data))
     with pytest.raises(ModelError, match="sparse.onnx"):
         model_spec("sparse", dest)
+
+
+def test_vector_store_and_models_load_in_one_process() -> None:
+    """usearch loaded before onnxruntime crashed the process (SIGSEGV): the window and the CLI
+    load the vector store first and the models later, so that order must work."""
+    import subprocess
+    import sys
+
+    code = ("import core.store.vectors\n"
+            "from core.encode.dense import DenseEncoder\n"
+            "print(DenseEncoder().encode_query('hello').shape)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, cwd=Path(__file__).resolve().parent.parent)
+    assert run.returncode == 0, run.stderr
+    assert "(384,)" in run.stdout

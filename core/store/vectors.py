@@ -12,7 +12,12 @@ import os
 from pathlib import Path
 
 import numpy as np
-from usearch.index import Index
+
+# onnxruntime must be loaded before usearch: with usearch 2.26 (numkong) already in the process,
+# onnxruntime 1.32's static initialisers crash (SIGSEGV in libstdc++'s codecvt), and the window
+# and the CLI load both. Loading order is the whole workaround; nothing here uses onnxruntime.
+import onnxruntime  # noqa: F401, I001
+from usearch.index import Index  # noqa: E402
 
 from core.store import segments
 from core.store.catalog import Catalog
