@@ -10,6 +10,7 @@ that the worker pool can report the memory limit.
 from __future__ import annotations
 
 import gzip
+import stat
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -102,8 +103,16 @@ def extract(path: Path, max_chars: int = 10_000_000) -> Extracted:
     """Extract plain text and structure from one file (read-only; nothing is written)."""
     path = Path(path)
     try:
-        if not path.is_file():
-            raise ExtractionError("not a regular file" if path.exists() else "file not found")
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            raise ExtractionError("file not found") from None
+        # Scans never follow links, so a link here was swapped in after the scan: it may
+        # point anywhere (outside the indexed folders). Source.open refuses links too.
+        if stat.S_ISLNK(mode):
+            raise ExtractionError("not a regular file: a symbolic link (links are not followed)")
+        if not stat.S_ISREG(mode):
+            raise ExtractionError("not a regular file")
         return _extract(Source(name=path.name, path=path), max_chars, depth=0)
     except (ExtractionError, MemoryError):
         raise

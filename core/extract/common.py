@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -13,6 +15,10 @@ from typing import IO
 from lxml import etree
 
 from .types import Extracted, ExtractionError, Section
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 # Zip-bomb guards: a member may not declare more than this, nor inflate absurdly.
 ZIP_MEMBER_MAX = 200 * 1024 * 1024
@@ -44,7 +50,16 @@ class Source:
         if self.content is not None:
             return io.BytesIO(self.content)
         assert self.path is not None
-        return open(self.path, "rb")  # read-only: inputs are never modified
+        # Read-only: inputs are never modified. Not through a symlink, and never blocking on
+        # a named pipe swapped in for the file (O_NONBLOCK changes nothing for regular files).
+        fd = os.open(self.path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ExtractionError("not a regular file")
+            return os.fdopen(fd, "rb")
+        except BaseException:
+            os.close(fd)
+            raise
 
     def head(self, n: int = 8192) -> bytes:
         """The first `n` bytes (for magic numbers and sniffing), read once."""
@@ -78,6 +93,8 @@ def fail(kind: str, exc: BaseException) -> ExtractionError:
         detail = "file is truncated"
     elif isinstance(exc, zlib.error):
         detail = f"damaged compressed data ({msg})"
+    elif XML_TOO_DEEP in msg:  # libxml2's wording names a parser option, not the problem
+        detail = f"nested deeper than {XML_MAX_DEPTH} levels"
     else:
         detail = f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
     return ExtractionError(f"corrupt {kind}: {detail}"[:200])
@@ -233,6 +250,9 @@ def choose_title(meta: str | None, b: TextBuilder, stem: str, use_text: bool = T
 
 # --- safe XML ----------------------------------------------------------------------------
 
+XML_MAX_DEPTH = 256  # libxml2's limit without XML_PARSE_HUGE (kept: deeper is an attack)
+XML_TOO_DEEP = "Excessive depth in document"
+
 
 def xml_parser(recover: bool = False) -> etree.XMLParser:
     """An lxml parser that never fetches or expands external things (untrusted input)."""
@@ -281,6 +301,13 @@ def check_zip(zf: zipfile.ZipFile, kind: str) -> None:
     for info in infos:
         size, packed = info.file_size, max(info.compress_size, 1)
         total += size
+        # Deflate never makes data much bigger, so a member packed into far more bytes than
+        # it declares lies about its size: zipfile would inflate up to 2 GB to read it.
+        if info.compress_type == zipfile.ZIP_DEFLATED and packed > size + size // 100 + 4096:
+            raise ExtractionError(
+                f"{kind} member {info.filename[:60]!r} declares {size:,} bytes but holds "
+                f"{packed:,} compressed (inconsistent sizes, possible zip bomb)"
+            )
         if size > ZIP_MEMBER_MAX or (size > ZIP_RATIO_MIN_SIZE and size / packed > ZIP_RATIO_MAX):
             raise ExtractionError(
                 f"{kind} member {info.filename[:60]!r} is suspiciously large "

@@ -7,10 +7,9 @@ import zipfile
 from urllib.parse import unquote
 
 from lxml import etree
-from selectolax.lexbor import LexborHTMLParser
 
 from .common import Source, TextBuilder, choose_title, fail, open_zip, parse_xml, read_member
-from .html import decode_html, html_title, walk_into
+from .html import decode_html, html_title, parse_html, walk_into
 from .types import Extracted, ExtractionError
 
 CONTAINER = "{urn:oasis:names:tc:opendocument:xmlns:container}"
@@ -68,7 +67,7 @@ def extract_epub(src: Source, max_chars: int) -> Extracted:
                 skipped += 1
                 continue
             try:
-                tree = LexborHTMLParser(decode_html(read_member(zf, path, "EPUB")))
+                tree = parse_html(decode_html(read_member(zf, path, "EPUB")), b)
                 label = html_title(tree) or posixpath.basename(path) or str(n)
                 b.section("chapter", label)
                 mark = len(b)

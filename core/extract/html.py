@@ -31,6 +31,23 @@ _HEADINGS = {f"h{i}": i for i in range(1, 7)}
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _WS = re.compile(r"\s+")
 
+# Lexbor's tree builder scans the stack of open elements for every tag, so its time grows with
+# depth x tags: 100,000 nested <div>s take ~10 s, 300,000 more than the per-file time limit.
+# Browsers stop nesting at 512 levels (WebKit) and so do we: deeper start tags (and their end
+# tags) are dropped before parsing, their text is kept.
+MAX_DEPTH = 512
+NESTING_WARNING = f"markup nested deeper than {MAX_DEPTH} levels: the deeper levels were flattened"
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*?(/?)>")
+# Tags that never stay open (void) or are closed by their next sibling (auto-closed): they
+# do not deepen the tree, however many there are.
+_FLAT_TAGS = frozenset(
+    words(
+        "area base br col embed hr img input link meta param source track wbr basefont bgsound "
+        "frame keygen p li dt dd option optgroup tr td th thead tbody tfoot rb rt rp rtc "
+        "colgroup caption html head body"
+    )
+)
+
 
 def sniff_charset(data: bytes) -> str | None:
     m = _META_CHARSET.search(data[:4096])
@@ -106,6 +123,54 @@ class _Walker:
             self.flush()
 
 
+def limit_nesting(html: str, max_depth: int = MAX_DEPTH) -> tuple[str, bool]:
+    """`html` with start tags deeper than `max_depth` removed (with their end tags), and
+    whether anything was removed. A tag-level approximation of the tree builder, linear time."""
+    if html.count("<") <= max_depth:  # fewer tags than levels: nothing to do (most files)
+        return html, False
+    depth_of: list[str] = []  # open elements
+    open_count: dict[str, int] = {}
+    dropped: dict[str, int] = {}
+    cuts: list[tuple[int, int]] = []
+    for m in _TAG.finditer(html):
+        closing, name, self_closing = m.group(1), m.group(2).lower(), m.group(3)
+        if self_closing or name in _FLAT_TAGS:
+            continue
+        if not closing:
+            if len(depth_of) >= max_depth:
+                cuts.append(m.span())
+                dropped[name] = dropped.get(name, 0) + 1
+            else:
+                depth_of.append(name)
+                open_count[name] = open_count.get(name, 0) + 1
+        elif dropped.get(name):  # dropped elements are the innermost ones
+            cuts.append(m.span())
+            dropped[name] -= 1
+        elif open_count.get(name):  # closes it and whatever is still open inside it
+            dropped.clear()
+            while depth_of:
+                top = depth_of.pop()
+                open_count[top] -= 1
+                if top == name:
+                    break
+    if not cuts:
+        return html, False
+    parts, pos = [], 0
+    for start, end in cuts:
+        parts.append(html[pos:start])
+        pos = end
+    parts.append(html[pos:])
+    return "".join(parts), True
+
+
+def parse_html(html: str, b: TextBuilder | None = None) -> LexborHTMLParser:
+    """Lexbor's parse of `html` after limit_nesting; a flattening is noted in `b`'s warnings."""
+    html, flattened = limit_nesting(html)
+    if flattened and b is not None and NESTING_WARNING not in b.warnings:
+        b.warnings.append(NESTING_WARNING)
+    return LexborHTMLParser(html)
+
+
 def html_title(tree: LexborHTMLParser) -> str | None:
     node = tree.css_first("title")
     if node is not None:
@@ -120,7 +185,7 @@ def walk_into(tree: LexborHTMLParser, b: TextBuilder) -> None:
 
 def html_into(html: str, b: TextBuilder) -> str | None:
     """Append an HTML document's text to `b`; returns its <title>."""
-    tree = LexborHTMLParser(html)
+    tree = parse_html(html, b)
     walk_into(tree, b)
     return html_title(tree)
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .common import Source, TextBuilder, choose_title, fail, local, one_line, parse_xml
+from .common import (
+    XML_MAX_DEPTH,
+    XML_TOO_DEEP,
+    Source,
+    TextBuilder,
+    choose_title,
+    fail,
+    local,
+    one_line,
+    xml_parser,
+)
 from .html import extract_html
 from .odf import OFFICE, body_into, extract_flat_odf
 from .text import bytes_per_char_limit
@@ -49,10 +59,15 @@ def _title_element(root: etree._Element) -> str | None:
 
 def extract_xml(src: Source, max_chars: int) -> Extracted:
     data, _ = src.read(bytes_per_char_limit(max_chars) * 2)
+    parser = xml_parser(recover=True)
     try:
-        root = parse_xml(data, recover=True)
+        root = etree.fromstring(data, parser)
+        if root is None:
+            raise ValueError("empty XML document")
     except Exception as e:
         raise fail("XML", e) from e
+    # Recovery stops reading at libxml2's depth limit: say so rather than "no text found".
+    too_deep = any(XML_TOO_DEEP in e.message for e in parser.error_log)
     name = local(root.tag)
     if root.tag == OFFICE + "document":
         return extract_flat_odf(root, src, max_chars)
@@ -71,5 +86,9 @@ def extract_xml(src: Source, max_chars: int) -> Extracted:
         raise
     except Exception as e:
         raise fail("XML", e) from e
+    if too_deep:
+        if not len(b):
+            raise ExtractionError(f"corrupt XML: nested deeper than {XML_MAX_DEPTH} levels")
+        b.warnings.append(f"nested deeper than {XML_MAX_DEPTH} levels: the rest was not read")
     # The first text of arbitrary XML is rarely a title (an ID, a date): use the file name.
     return b.build(choose_title(title, b, src.stem, use_text=fmt != "xml"), fmt)
