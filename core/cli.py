@@ -65,6 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-only", action="store_true", help="report, change nothing")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("bench", help="speed, memory and size beside bm25s, FTS5 and fp32 dense")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--dataset", metavar="DIR", help="a BEIR-layout collection")
+    where.add_argument("--tree", metavar="DIR", help="a folder of documents")
+    p.add_argument("--index", metavar="DIR", help="an existing complete index of that corpus "
+                   "for the search measurements (default: built and cached)")
+    p.add_argument("--queries", type=int, default=300)
+    p.add_argument("--semantic-seconds", type=float, default=120.0,
+                   help="how long the fresh index's semantic phase runs (default 120)")
+    p.add_argument("--no-polite", action="store_true", help="skip the low-priority measurement")
+    p.add_argument("--reliability", action="store_true",
+                   help="hostile inputs and the kill harness instead (bench/results/"
+                   "reliability.md)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--results", metavar="DIR", default="bench/results")
+
     p = sub.add_parser("eval", help="retrieval quality on a BEIR-layout collection")
     p.add_argument("dataset", metavar="DATASET_DIR")
     p.add_argument("--mode", default="all",
@@ -268,7 +284,40 @@ def cmd_doctor(engine: Engine, args: argparse.Namespace) -> int:
     return EXIT_ERROR
 
 
-STANDALONE = {"eval": cmd_eval}
+def cmd_bench(args: argparse.Namespace) -> int:
+    out = Path(args.results)
+    out.mkdir(parents=True, exist_ok=True)
+    log = (lambda m: print(m, file=sys.stderr)) if args.json else print
+    command = "spyglass " + " ".join(sys.argv[1:])
+    if args.reliability:
+        from core.reliability.bench import markdown as reliability_md
+        from core.reliability.bench import run as run_reliability
+        result = run_reliability(tree=Path(args.tree) if args.tree else None, log=log)
+        (out / "reliability.md").write_text(reliability_md(result, command), encoding="utf-8")
+        if args.json:
+            print(json.dumps(result.to_json(), indent=2))
+        return EXIT_OK if result.ok else EXIT_ERROR
+    from core.benchmark import runner
+
+    if not (args.dataset or args.tree):
+        _error("give --dataset DIR or --tree DIR (or run `make bench` for all of them)")
+        return EXIT_USAGE
+    report = runner.run(dataset=Path(args.dataset) if args.dataset else None,
+                        tree=Path(args.tree) if args.tree else None,
+                        index=Path(args.index) if args.index else None, queries=args.queries,
+                        semantic_seconds=args.semantic_seconds, polite=not args.no_polite,
+                        log=log)
+    (out / f"perf-{report.corpus}.md").write_text(runner.markdown(report, command),
+                                                   encoding="utf-8")
+    runner.write_summary(out)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(f"written: {out / ('perf-' + report.corpus + '.md')}")
+    return EXIT_OK
+
+
+STANDALONE = {"eval": cmd_eval, "bench": cmd_bench}
 COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status,
             "remove": cmd_remove, "retry": cmd_retry, "doctor": cmd_doctor}
 

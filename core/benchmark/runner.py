@@ -1,0 +1,165 @@
+"""`spyglass bench`: run the measurements on a corpus and write bench/results/perf-<name>.md."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import platformdirs
+
+from core.api import Engine, models_digest
+from core.benchmark import perf
+from core.benchmark.system import machine
+from core.evaluation.beir import Collection
+from core.evaluation.runner import prepare_index
+from core.indexer import IndexOptions
+
+TARGETS = (
+    # (label, figure, test)
+    ("inference-free sparse query latency <= 1.3x FTS5 BM25 (p50)",
+     lambda r: r.latency_ms["sparse"]["p50"] / max(r.latency_ms["fts5"]["p50"], 1e-9),
+     lambda v: v <= 1.3, "{:.2f}x"),
+    ("hybrid p50 <= 30 ms (query encoding included)",
+     lambda r: r.latency_ms["hybrid"]["p50"], lambda v: v <= 30, "{:.1f} ms"),
+    ("hybrid p95 <= 80 ms", lambda r: r.latency_ms["hybrid"]["p95"], lambda v: v <= 80,
+     "{:.1f} ms"),
+    ("semantic indexing >= 90% of the encoders alone",
+     lambda r: r.indexing.get("semantic_vs_encoder", 0.0), lambda v: v >= 0.9, "{:.0%}"),
+    ("keyword phase >= 200 files/s", lambda r: r.indexing.get("keyword_files_per_s", 0.0),
+     lambda v: v >= 200, "{:.0f} files/s"),
+    ("index overhead without stored text <= 1 KB per passage",
+     lambda r: r.index_bytes_per_passage["without_text"], lambda v: v <= 1024, "{:.0f} B"),
+    ("idle RSS with the index open <= 400 MB", lambda r: r.memory_mb["idle"],
+     lambda v: v <= 400, "{:.0f} MB"),
+)
+
+
+def cache_root() -> Path:
+    return Path(platformdirs.user_cache_dir("spyglass", appauthor=False)) / "bench"
+
+
+def full_index_for_tree(tree: Path, log: Callable[[str], None]) -> Path:
+    """The complete index of a tree (built once, then kept up to date incrementally)."""
+    key = hashlib.sha256(f"{tree.resolve()}|{models_digest()}".encode()).hexdigest()[:12]
+    index = cache_root() / f"{tree.name}-{key}"
+    started = time.monotonic()
+    with Engine.open(index, IndexOptions(low_priority=False)) as engine:
+        report = engine.index([tree])
+    log(f"full index of {tree}: {index} (updated in {time.monotonic() - started:.0f} s, "
+        f"{report.encoded} passages encoded now)")
+    return index
+
+
+def run(*, dataset: Path | None = None, tree: Path | None = None, index: Path | None = None,
+        queries: int = 300, semantic_seconds: float = 120.0, polite: bool = True,
+        log: Callable[[str], None] = print) -> perf.PerfReport:
+    work = perf.temp_work()
+    try:
+        if dataset is not None:
+            collection = Collection.load(dataset)
+            engine, _, _ = prepare_index(collection)
+            engine.close()
+            source = next(engine.index_dir.parent.glob("docs"))
+            full = index or engine.index_dir
+            query_texts = list(collection.queries.values())[:queries]
+            name = collection.name
+        else:
+            assert tree is not None
+            source = tree
+            full = index or full_index_for_tree(tree, log)
+            query_texts = perf.tree_queries(full, queries)
+            name = tree.name
+        report = perf.PerfReport(corpus=name, machine=machine(), queries=len(query_texts))
+        report.indexing, peak = perf.measure_indexing(source, work, semantic_seconds, log)
+        report.passages, report.index_bytes_per_passage = perf.measure_size(full)
+        with Engine.open(full) as engine:
+            report.files = engine.status(list_limit=0).files["indexed"]
+        report.latency_ms = perf.measure_latency(full, query_texts, log)
+        report.first_query_s, idle = perf.measure_open_and_idle(full, query_texts)
+        report.memory_mb = {"peak": round(peak, 1), "idle": round(idle, 1)}
+        if polite:
+            report.polite = perf.measure_polite(source, work, log)
+        return report
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def markdown(report: perf.PerfReport, command: str) -> str:
+    lat = report.latency_ms
+    rows = "\n".join(
+        f"| {mode} | {lat[mode]['p50']:.1f} | {lat[mode]['p95']:.1f} | "
+        f"{lat[mode]['p50'] / max(lat['fts5']['p50'], 1e-9):.2f}x | "
+        f"{lat[mode]['p50'] / max(lat['bm25s']['p50'], 1e-9):.2f}x | "
+        f"{lat[mode]['p50'] / max(lat['dense-fp32-rrf']['p50'], 1e-9):.2f}x |"
+        for mode in (*perf.PEERS, *perf.OUR_MODES) if mode in lat)
+    targets = "\n".join(
+        f"| {label} | {fmt.format(figure(report))} | {'met' if ok(figure(report)) else 'MISSED'} |"
+        for label, figure, ok, fmt in TARGETS)
+    ix = report.indexing
+    polite = report.polite
+    polite_text = ""
+    if polite:
+        polite_text = (
+            "\n## Polite indexing\n\nA fixed single-threaded task (hashing 384 MB) takes "
+            f"{polite['foreground_alone_s']:.2f} s alone; while Spyglass indexes at normal "
+            f"priority it takes {polite['foreground_normal_slowdown']:.2f}x as long, at low "
+            f"priority (the window's default) {polite['foreground_low_priority_slowdown']:.2f}x."
+            f" Meanwhile the indexer finished {polite['indexer_normal_units']:.0f} files and "
+            f"passages at normal priority and {polite['indexer_low_priority_units']:.0f} at low "
+            "priority: low priority only yields when something else wants the CPU.\n")
+    return f"""# Performance: {report.corpus}
+
+{report.files} files, {report.passages} passages in the measured index; {report.queries} queries.
+Machine: {report.machine}. Measured {time.strftime('%Y-%m-%d')} with `{command}`.
+The machine is shared and noisy: latencies are medians and 95th percentiles over all queries,
+and ratios compare figures from the same run.
+
+## Targets
+
+| target | measured | |
+|---|---|---|
+{targets}
+
+## Query latency (ms, k = 10, one query at a time)
+
+Our modes return files with snippets; the peers return passage ids only. `fts5` is SQLite FTS5
+BM25 alone, `bm25s` the bm25s library over the same passages, `dense-fp32-rrf` an exhaustive
+fp32 search over all vectors fused with FTS5 by reciprocal rank (today's usual desktop semantic
+search).
+
+| mode | p50 | p95 | p50 vs fts5 | p50 vs bm25s | p50 vs dense-fp32-rrf |
+|---|---|---|---|---|---|
+{rows}
+
+First query after opening the index (fresh process, models loaded then): \
+{report.first_query_s:.2f} s.
+
+## Indexing (a fresh index of the same corpus)
+
+| | |
+|---|---|
+| keyword phase | {ix.get('keyword_files', 0):.0f} files in {ix.get('keyword_seconds', 0):.1f} s: \
+{ix.get('keyword_files_per_s', 0):.0f} files/s |
+| semantic phase | {ix.get('encoded_passages', 0):.0f} passages in \
+{ix.get('semantic_seconds', 0):.1f} s: {ix.get('semantic_passages_per_s', 0):.1f} passages/s |
+| both encoders alone, same passages | {ix.get('encoder_passages_per_s', 0):.1f} passages/s |
+| semantic phase / encoders alone | {ix.get('semantic_vs_encoder', 0):.0%} |
+| peak RSS while indexing (with extraction workers) | {report.memory_mb['peak']:.0f} MB |
+| idle RSS, index open after searches of every mode | {report.memory_mb['idle']:.0f} MB |
+| index size per passage | {report.index_bytes_per_passage['total']:.0f} B, \
+{report.index_bytes_per_passage['without_text']:.0f} B without the stored text |
+{polite_text}"""
+
+
+def write_summary(folder: Path) -> None:
+    """bench/results/perf.md: every corpus measured so far, one after the other."""
+    parts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("perf-*.md"))]
+    body = "\n\n---\n\n".join(part.replace("# Performance:", "## Performance:", 1)
+                                 .replace("\n## ", "\n### ") for part in parts)
+    (folder / "perf.md").write_text(
+        "# Performance\n\nWritten by `spyglass bench` (`make bench` runs every corpus). "
+        "Each section is one corpus; docs/scaling.md has the plan beyond these sizes.\n\n"
+        + body, encoding="utf-8")
