@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,6 +84,8 @@ class Searcher:
         self._exact: tuple[int, np.ndarray, np.ndarray] | None = None  # generation, pids, matrix
         self._siamese = None
         self._note_cache: tuple[int, str | None] = (-1, None)
+        self._keyword_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fts")
+        self._kw_catalog: Catalog | None = None
 
     @property
     def encoder(self) -> QueryEncoder:
@@ -90,6 +94,9 @@ class Searcher:
         return self._encoder
 
     def close(self) -> None:
+        self._keyword_thread.shutdown(wait=True)
+        if self._kw_catalog is not None:
+            self._kw_catalog.close()
         self.catalog.close()
 
     def sync(self) -> None:
@@ -127,9 +134,15 @@ class Searcher:
         pool = max(CANDIDATES, options.k * 3) * (1 if allowed is None else 3)
         lists: dict[str, dict[int, float]] = {}
         vector = None
-        if mode in ("keyword", "hybrid", "hybrid-prf"):
+        keyword_job = None
+        if mode == "keyword":
             lists["keyword"] = self._keyword(query, pool, allowed)
             clock.lap("keyword")
+        elif mode in ("hybrid", "hybrid-prf"):
+            # FTS5 runs on its own connection in a thread while the query is encoded: both
+            # release the GIL, so the slowest list no longer adds to the others.
+            keyword_job = self._keyword_thread.submit(self._keyword, query, pool, allowed,
+                                                      self._keyword_catalog().conn)
         if mode in ("sparse", "hybrid", "hybrid-prf"):
             lists["sparse"] = self._sparse(query, pool, allowed)
             clock.lap("sparse")
@@ -142,6 +155,9 @@ class Searcher:
             exact = mode == "dense-exact"
             lists["dense"] = self._dense(vector, pool, allowed, exact=exact)
             clock.lap("dense")
+        if keyword_job is not None:
+            lists = {"keyword": keyword_job.result(), **lists}
+            clock.lap("keyword (overlapped)")
         if mode in ("hybrid", "hybrid-prf"):
             fused, parts = convex(lists, self.weights)
             if mode == "hybrid-prf" and vector is not None:
@@ -319,12 +335,18 @@ class Searcher:
 
     # -- the three lists ---------------------------------------------------------------------------
 
-    def _keyword(self, query: Query, k: int, allowed: np.ndarray | None) -> dict[int, float]:
+    def _keyword_catalog(self) -> Catalog:
+        if self._kw_catalog is None:
+            self._kw_catalog = Catalog(self.index_dir, readonly=self.catalog.readonly)
+        return self._kw_catalog
+
+    def _keyword(self, query: Query, k: int, allowed: np.ndarray | None,
+                 conn: sqlite3.Connection | None = None) -> dict[int, float]:
         expression = lexical.match_expression(query)
         if expression is None:
             return {}
         try:
-            found = lexical.keyword_search(self.catalog.conn, expression, k)
+            found = lexical.keyword_search(conn or self.catalog.conn, expression, k)
         except Exception:  # sqlite3.OperationalError on an expression FTS5 rejects
             return {}
         return _restrict(dict(found), allowed)
