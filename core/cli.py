@@ -179,7 +179,9 @@ def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
         out: object = [h.to_json() for h in result.hits]
         if args.timings:
             out = {"results": out, "timings_ms": result.timings_ms}
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        # ASCII JSON: a path with undecodable bytes holds lone surrogates, which \uXXXX escapes
+        # carry through any terminal encoding (json.loads + os.fsencode give the bytes back).
+        print(json.dumps(out, indent=2))
         return EXIT_OK
     if not result.hits:
         print("no results")
@@ -200,7 +202,7 @@ def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
 def cmd_status(engine: Engine, args: argparse.Namespace) -> int:
     status = engine.status()
     if args.json:
-        print(json.dumps(status.to_json(), ensure_ascii=False, indent=2))
+        print(json.dumps(status.to_json(), indent=2))
         return EXIT_OK
     f = status.files
     print(f"index: {status.index_dir} ({status.size_bytes / 1e6:.1f} MB)")

@@ -236,12 +236,15 @@ class Indexer:
             if row is None:
                 moved = by_stat.pop((f.inode, f.size, f.mtime_ns), None)
                 if moved is not None:
-                    # Same inode, size and mtime: a rename or move, nothing to reprocess.
+                    # Same inode, size and mtime: a rename or move, nothing to reprocess...
                     self.catalog.rename_file(moved.id, path, root.id)
                     gone.pop(moved.path, None)
                     report.renamed += 1
-                    continue
-                report.new += 1
+                    if moved.state not in ("failed", "pending"):
+                        continue
+                    # ... unless it never got processed (it may have moved mid-read).
+                else:
+                    report.new += 1
             elif (row.size, row.mtime_ns, row.inode) != (f.size, f.mtime_ns, f.inode):
                 report.changed += 1
             elif row.root_id != root.id:

@@ -202,9 +202,9 @@ def test_adversarial_tree_is_indexed_or_reported(tmp_path: Path) -> None:
             if case.probe and catalog.get(str(case.path), ("",))[0] == "indexed":
                 hits = engine.search(case.probe, k=50, mode="keyword").hits
                 assert str(case.path) in {h.path for h in hits}, (case.name, case.probe)
-        # Semantic search over what was encoded (plain "dense" is the xfail test below: the
-        # one-line file's thousands of identical passages trap the approximate graph).
-        for mode in ("hybrid-prf", "dense-exact"):
+        # Semantic search over what was encoded, through the one-line file's thousands of
+        # identical passages (they once disconnected the approximate graph).
+        for mode in ("hybrid-prf", "dense", "dense-exact"):
             hits = engine.search("a letter written without a byte order mark", k=5,
                                  mode=mode).hits
             assert any("utf16" in h.path for h in hits), mode
@@ -275,16 +275,13 @@ def test_files_changing_between_scan_and_read(tmp_path: Path) -> None:
     assert set(catalog) == regular_files(folder)
     stuck = {os.path.basename(p) for p, (s, _) in catalog.items() if s not in ("indexed",
                                                                                 "skipped")}
-    assert stuck <= {"renamed-later.txt"}  # see the xfail test below
+    assert stuck <= {"renamed-later.txt"}  # picked up by the next update (test below)
     with Engine.open(index) as engine:
         assert not _found(engine, "secretprobe")
         assert _found(engine, "insidedirprobe") == {"inside.txt"}
     check_index_integrity(index)
 
 
-@pytest.mark.xfail(strict=True, reason="core/indexer.py: a file renamed while it was being "
-                   "indexed keeps 'failed: the file disappeared' under its new name (the rename "
-                   "is detected by inode/size/mtime and carries the failed state over)")
 def test_file_renamed_during_indexing_is_indexed_by_the_next_update(tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     mutator = ScanMutator(folder, secret=tmp_path / "secret.txt", append_s=0.2)
@@ -331,9 +328,6 @@ def test_zip_with_lying_sizes_and_swapped_symlink_are_refused(tmp_path: Path) ->
 
 # -- bugs found here, kept as failing tests until they are fixed elsewhere -----------------------
 
-@pytest.mark.xfail(strict=True, reason="core/store/vectors.py: identical passage vectors (a log "
-                   "file repeating one line) disconnect the USearch graph; dense search then "
-                   "returns only that file")
 def test_dense_search_survives_duplicate_passages(tmp_path: Path) -> None:
     docs = write_topics(tmp_path / "docs")
     # ~360 passages with the same text, hence the same vector (encoded once, reused). With
@@ -354,9 +348,6 @@ def test_dense_search_survives_duplicate_passages(tmp_path: Path) -> None:
         assert all(top[q][:1] == [name] for q, name in queries.items()), top
 
 
-@pytest.mark.xfail(strict=True, reason="core/cli.py: --json prints paths with undecodable bytes "
-                   "as lone surrogates; a strict UTF-8 stdout (any UTF-8 desktop locale) raises "
-                   "UnicodeEncodeError and the command exits 1")
 def test_json_output_with_undecodable_path_under_utf8_locale(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -25,6 +25,7 @@ from core.store.codec import binary_codes, blob_to_dense
 
 STEM = "dense"
 SUFFIX = ".usearch"
+EXACT_SEARCH_BELOW = 1_000_000  # vectors; beyond this the HNSW graph proposes candidates
 
 
 def new_index(dim: int) -> Index:
@@ -88,7 +89,11 @@ class DenseIndex:
         found: list[tuple[float, int]] = []
         want = k + len(self.dead)
         if self.main is not None and len(self.main):
-            m = self.main.search(query_code, min(want, len(self.main)))
+            # An exhaustive Hamming scan is 1.6 ms at 100k vectors and cannot be misled by a
+            # graph: identical vectors (a log repeating one line) disconnect HNSW. The graph
+            # takes over where a scan would get slow.
+            exact = len(self.main) <= EXACT_SEARCH_BELOW
+            m = self.main.search(query_code, min(want, len(self.main)), exact=exact)
             found.extend(zip(m.distances.tolist(), m.keys.tolist(), strict=True))
         if len(self.delta_pids):
             dist = _hamming(self.delta_codes, query_code)
