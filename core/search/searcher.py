@@ -40,6 +40,7 @@ MODE_ALIASES = {"bm25": "keyword"}
 HYBRID_WEIGHTS = {"keyword": 0.4, "sparse": 0.1, "dense": 0.5}
 CANDIDATES = NORM_DEPTH  # passages taken from each list before fusion
 DENSE_MULTIPLIER = 4  # binary candidates per passage kept after int8 rescoring
+TIE_MARGIN = 20  # files past the k-th fetched to rank equal scores by path
 EXACT_FILTER_LIMIT = 5000  # filtered dense search scans the allowed passages exactly below this
 
 
@@ -505,8 +506,14 @@ class Searcher:
             if fid is None or fid in blocked_files:
                 continue  # deleted since the derived index was built, or excluded
             by_file.setdefault(fid, []).append(pid)
-        files = sorted(by_file, key=lambda f: fused[by_file[f][0]], reverse=True)[:k]
-        meta = self._passage_meta([by_file[f][0] for f in files])
+        shortlist = sorted(by_file, key=lambda f: -fused[by_file[f][0]])[:k + TIE_MARGIN]
+        meta = self._passage_meta([by_file[f][0] for f in shortlist])
+
+        def rank(fid: int) -> tuple[float, str]:
+            # equal scores by path, not by row id: ids follow the order files happened to be indexed
+            return -fused[by_file[fid][0]], meta.get(by_file[fid][0], {}).get("path", "")
+
+        files = sorted(shortlist, key=rank)[:k]
         hits = []
         for fid in files:
             pids = by_file[fid]
