@@ -18,7 +18,7 @@ from core.indexer import IndexOptions, IndexReport
 from core.search.query import literal_query
 
 EVAL_MODES = ("bm25", "sparse", "sparse-siamese", "dense-exact", "dense", "hybrid", "hybrid-prf")
-PIPELINE_VERSION = "1"  # bump when chunking or encoding changes what an index holds
+PIPELINE_VERSION = "2"  # bump when chunking or encoding changes what an index holds
 DEPTH = 100
 
 

@@ -98,15 +98,18 @@ def parse_query(raw: str) -> Query:
                 exts.extend(e.lower().lstrip(".") for e in value.split(",") if e.strip("."))
                 continue
             if key == "in":
-                folders.append(str(Path(value).expanduser().resolve()))
-                continue
-            when = _parse_date(value)
-            if when is not None:
-                if key == "after":
-                    after = when.timestamp()
-                else:
-                    before = when.timestamp()
-                continue
+                folder = _folder(value)
+                if folder is not None:
+                    folders.append(folder)
+                    continue
+            else:
+                when = _parse_date(value)
+                if when is not None:
+                    if key == "after":
+                        after = when
+                    else:
+                        before = when
+                    continue
         if word.startswith("-") and len(word) > 1:
             excluded.append(word[1:])
         elif word.strip("-"):
@@ -117,17 +120,29 @@ def parse_query(raw: str) -> Query:
                  filters=Filters(tuple(exts), tuple(folders), after, before))
 
 
-def _parse_date(value: str) -> datetime | None:
-    """ISO dates (2024, 2024-03, 2024-03-05) and relative ones (7d, 2w, 3m, 1y)."""
+def _folder(value: str) -> str | None:
+    """An absolute folder path, or None for what cannot be one (NUL bytes, symlink loops)."""
+    try:
+        return str(Path(value).expanduser().resolve())
+    except (ValueError, OSError, RuntimeError):
+        return None
+
+
+def _parse_date(value: str) -> float | None:
+    """ISO dates (2024, 2024-03, 2024-03-05) and relative ones (7d, 2w, 3m, 1y), as a POSIX
+    timestamp; None for anything else, out-of-range dates included (then it is a word)."""
     value = value.strip()
-    rel = re.fullmatch(r"(\d+)([dwmy])", value)
-    if rel:
-        n, unit = int(rel.group(1)), rel.group(2)
-        days = n * {"d": 1, "w": 7, "m": 30, "y": 365}[unit]
-        return datetime.now() - timedelta(days=days)
-    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
-        try:
-            return datetime.strptime(value, fmt)
-        except ValueError:
-            continue
+    try:
+        rel = re.fullmatch(r"(\d{1,7})([dwmy])", value, re.ASCII)
+        if rel:
+            n, unit = int(rel.group(1)), rel.group(2)
+            days = n * {"d": 1, "w": 7, "m": 30, "y": 365}[unit]
+            return (datetime.now() - timedelta(days=days)).timestamp()
+        for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+            try:
+                return datetime.strptime(value, fmt).timestamp()
+            except ValueError:
+                continue
+    except (OverflowError, ValueError, OSError):
+        pass
     return None
