@@ -1,6 +1,8 @@
 from datetime import datetime
 
-from core.search.fusion import convex, minmax, rrf
+import pytest
+
+from core.search.fusion import convex, fuse_files, interpolate, minmax, rrf, single_list
 from core.search.lexical import match_expression
 from core.search.query import parse_query
 from core.search.snippets import make_snippet
@@ -36,6 +38,22 @@ def test_fusion() -> None:
     assert parts[2] == {"a": 0.0, "b": 0.5}
     r = rrf({"a": {1: 3.0, 2: 1.0}, "b": {2: 9.0}})
     assert r[2] > r[1]
+
+
+def test_file_fusion_credits_a_file_from_different_passages() -> None:
+    owner = {1: 10, 2: 10, 3: 20, 4: 30}
+    lists = {"keyword": {1: 5.0, 3: 4.0, 4: 1.0}, "dense": {2: 0.9, 3: 0.5, 4: 0.1}}
+    fused = fuse_files(lists, {"keyword": 0.5, "dense": 0.5}, owner)
+    # file 10 has the best keyword passage (1) and the best dense passage (2): full marks,
+    # though passage 3 (file 20) is the best single passage
+    assert fused.files[10] == 1.0 and fused.files[20] == 0.625
+    assert max(fused.passages, key=fused.passages.__getitem__) == 3
+    assert fused.parts[10] == {"keyword": 0.5, "dense": 0.5}
+    assert fused.best_passages()[20] == [3] and sorted(fused.best_passages()[10]) == [1, 2]
+    mixed = interpolate(fused, single_list("dense", {4: 1.0}, owner), 0.2)
+    assert mixed.files[30] == pytest.approx(0.2 * fused.files[30] + 0.8)
+    assert mixed.parts[30]["dense-prf"] == pytest.approx(0.8)
+    assert mixed.files[10] == pytest.approx(0.2)
 
 
 def test_snippet_marks_words_and_stems() -> None:

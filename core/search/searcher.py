@@ -14,7 +14,7 @@ import numpy as np
 
 from core.pathcodec import from_db, to_db
 from core.search import lexical
-from core.search.fusion import NORM_DEPTH, convex
+from core.search.fusion import NORM_DEPTH, Fused, fuse_files, interpolate, single_list
 from core.search.prf import SECOND_ROUND_WEIGHTS, PrfParams, expand_sparse, rocchio
 from core.search.query import Filters, Query, literal_query, parse_query
 from core.search.results import Hit, SearchResult
@@ -30,11 +30,13 @@ DEFAULT_MODE = "hybrid-prf"  # what the window and the command line use
 # For evaluation: the query through the sparse model, and exhaustive int8 dense scoring.
 ALL_MODES = (*MODES, "sparse-siamese", "dense-exact")
 MODE_ALIASES = {"bm25": "keyword"}
-# Share of each list in the hybrid score (each list min-max normalised over its top NORM_DEPTH
-# per query, then mixed convexly). Chosen by bench/sweep_fusion.py over all four shared
-# collections (nDCG@10, passage-level fusion): keyword 0.4 / sparse 0.1 / dense 0.5 gave the best
-# mean (0.4930: scifact .737, nfcorpus .359, cranfield .422, cisi .454) and beats the best
-# single list on every collection by >= 0.027; the neighbourhood (+-0.05) is flat within 0.002.
+# Share of each list in the hybrid score (each list's file scores, a file's best passage,
+# min-max normalised over its top NORM_DEPTH per query, then mixed convexly). Chosen by
+# bench/sweep_fusion.py over all four shared collections (nDCG@10, 0.05 grid): keyword 0.4 /
+# sparse 0.1 / dense 0.5 with file-level fusion gave the best mean (0.4942: scifact .738,
+# nfcorpus .362, cranfield .420, cisi .457) and beats the best single list on every collection
+# by >= 0.0206 (cisi, where dense is strong); passage-level fusion with the same weights: mean
+# 0.4925, margin 0.0192. k .35 / s .15 / d .5 has a wider margin (0.0233) at the same mean.
 # RRF was worse everywhere (mean 0.4725 equal weights, 0.4847 with these weights); z-scores
 # were no better than min-max. splade-tiny's inference-free list earns only a small share.
 HYBRID_WEIGHTS = {"keyword": 0.4, "sparse": 0.1, "dense": 0.5}
@@ -160,44 +162,48 @@ class Searcher:
             lists = {"keyword": keyword_job.result(), **lists}
             clock.lap("keyword (overlapped)")
         if mode in ("hybrid", "hybrid-prf"):
-            fused, parts = convex(lists, self.weights)
+            fused = fuse_files(lists, self.weights, self._owners(lists))
             if mode == "hybrid-prf" and vector is not None:
-                fused, parts = self._feedback_round(query, vector, lists, fused, parts, pool,
-                                                    allowed)
+                fused = self._feedback_round(query, vector, lists, fused, pool, allowed)
                 clock.lap("feedback")
         else:
             (name, scores), = lists.items()
-            fused = dict(scores)
-            parts = {pid: {name: s} for pid, s in fused.items()}
+            fused = single_list(name, scores, self._owners(lists))
         clock.lap("fusion")
-        hits = self._group(query, fused, parts, options.k, blocked_files)
+        hits = self._group(query, fused, options.k, blocked_files)
         clock.lap("results")
         timings["total"] = sum(timings.values())
         return SearchResult(hits, timings, mode, self._note())
 
+    def _owners(self, lists: dict[str, dict[int, float]],
+                known: dict[int, int] | None = None) -> dict[int, int]:
+        """passage id -> file id for every passage in the lists (deleted ones are left out)."""
+        known = known or {}
+        wanted = {pid for scores in lists.values() for pid in scores} - known.keys()
+        return {**known, **self._passage_files(sorted(wanted))}
+
     def _feedback_round(self, query: Query, vector: np.ndarray,
-                        lists: dict[str, dict[int, float]], fused: dict[int, float],
-                        parts: dict[int, dict[str, float]], pool: int,
-                        allowed: np.ndarray | None, chosen: list[int] | None = None
-                        ) -> tuple[dict[int, float], dict[int, dict[str, float]]]:
+                        lists: dict[str, dict[int, float]], fused: Fused, pool: int,
+                        allowed: np.ndarray | None, chosen: list[int] | None = None) -> Fused:
         """Second round from feedback passages, interpolated with the first round. The feedback
         is the top first-round passages (pseudo-relevance), or `chosen` by the user."""
         p = self.prf
         if chosen:
             top = chosen
         else:
-            ranked = sorted(fused, key=fused.__getitem__, reverse=True)
+            scores = fused.passages
+            ranked = sorted(scores, key=scores.__getitem__, reverse=True)
             if len(ranked) < 2:
-                return fused, parts
+                return fused
             depth = min(len(ranked), 10) - 1
-            if fused[ranked[0]] - fused[ranked[depth]] < p.min_gap:
-                return fused, parts  # a flat first round: nothing stands out to learn from
+            if scores[ranked[0]] - scores[ranked[depth]] < p.min_gap:
+                return fused  # a flat first round: nothing stands out to learn from
             top = ranked[:p.feedback]
         stored = self.catalog.conn.execute(
             f"SELECT passage_id, dense, scale, sparse FROM vectors WHERE passage_id IN "
             f"({','.join('?' * len(top))})", top).fetchall()
         if not stored:
-            return fused, parts
+            return fused
         dense_fb = np.stack([blob_to_dense(d).astype(np.float32) * s for _, d, s, _ in stored])
         dense_fb /= np.maximum(np.linalg.norm(dense_fb, axis=1, keepdims=True), 1e-9)
         second = dict(lists)
@@ -209,16 +215,8 @@ class Searcher:
                                            p.expansion_terms, p.expansion_weight)
             if len(terms):
                 second["sparse"] = self._sparse_terms(terms, weights, pool, allowed)
-        fused2, parts2 = convex(second, SECOND_ROUND_WEIGHTS)
-        final: dict[int, float] = {}
-        for pid in set(fused) | set(fused2):
-            final[pid] = p.before * fused.get(pid, 0.0) + (1 - p.before) * fused2.get(pid, 0.0)
-        merged = {pid: {k: p.before * v for k, v in parts.get(pid, {}).items()}
-                  for pid in final}
-        for pid, contrib in parts2.items():
-            for k, v in contrib.items():
-                merged[pid][k + "-prf"] = (1 - p.before) * v
-        return final, merged
+        fused2 = fuse_files(second, SECOND_ROUND_WEIGHTS, self._owners(second, fused.owner))
+        return interpolate(fused, fused2, p.before)
 
     def _note(self) -> str | None:
         """Tell the user while part of the index is keyword-only (counted once per change)."""
@@ -328,10 +326,10 @@ class Searcher:
             lists = {"keyword": self._keyword(q, CANDIDATES, None),
                      "sparse": self._sparse(q, CANDIDATES, None),
                      "dense": self._dense(vector, CANDIDATES, None)}
-            fused, parts = convex(lists, self.weights)
-            fused, parts = self._feedback_round(q, vector, lists, fused, parts, CANDIDATES, None,
-                                                chosen=[passage_id])
-            hits = self._group(q, fused, parts, k, {file_id})
+            fused = fuse_files(lists, self.weights, self._owners(lists))
+            fused = self._feedback_round(q, vector, lists, fused, CANDIDATES, None,
+                                         chosen=[passage_id])
+            hits = self._group(q, fused, k, {file_id})
             return SearchResult(hits, {}, "similar")
 
     # -- the three lists ---------------------------------------------------------------------------
@@ -493,25 +491,16 @@ class Searcher:
 
     # -- results -----------------------------------------------------------------------------------
 
-    def _group(self, query: Query, fused: dict[int, float], parts: dict[int, dict[str, float]],
-               k: int, blocked_files: set[int]) -> list[Hit]:
-        """Passages -> files (a file is as good as its best passage), top k, with details."""
-        if not fused:
-            return []
-        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
-        owner = self._passage_files(ranked)
-        by_file: dict[int, list[int]] = {}
-        for pid in ranked:
-            fid = owner.get(pid)
-            if fid is None or fid in blocked_files:
-                continue  # deleted since the derived index was built, or excluded
-            by_file.setdefault(fid, []).append(pid)
-        shortlist = sorted(by_file, key=lambda f: -fused[by_file[f][0]])[:k + TIE_MARGIN]
+    def _group(self, query: Query, fused: Fused, k: int, blocked_files: set[int]) -> list[Hit]:
+        """The top k files with their best passage and details."""
+        by_file = {f: pids for f, pids in fused.best_passages().items()
+                   if f not in blocked_files and f in fused.files}
+        shortlist = sorted(by_file, key=lambda f: -fused.files[f])[:k + TIE_MARGIN]
         meta = self._passage_meta([by_file[f][0] for f in shortlist])
 
         def rank(fid: int) -> tuple[float, str]:
             # equal scores by path, not by row id: ids follow the order files happened to be indexed
-            return -fused[by_file[fid][0]], meta.get(by_file[fid][0], {}).get("path", "")
+            return -fused.files[fid], meta.get(by_file[fid][0], {}).get("path", "")
 
         files = sorted(shortlist, key=rank)[:k]
         hits = []
@@ -524,10 +513,10 @@ class Searcher:
             hits.append(Hit(
                 file_id=fid, path=from_db(best["path"]), title=best["title"],
                 format=best["format"], mtime=best["mtime_ns"] / 1e9, size=best["size"],
-                score=float(fused[pids[0]]), passage_id=pids[0], passage_start=best["start"],
+                score=float(fused.files[fid]), passage_id=pids[0], passage_start=best["start"],
                 passage_end=best["end"], page=best["page"], section=best["section"],
                 snippet=snippet, more_passages=len(pids) - 1,
-                contributions=parts.get(pids[0], {}), passage_ids=pids))
+                contributions=fused.parts.get(fid, {}), passage_ids=pids))
         return hits
 
     def _passage_files(self, pids: list[int]) -> dict[int, int]:

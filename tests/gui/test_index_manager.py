@@ -29,13 +29,15 @@ def test_first_run_add_folder_then_find(qtbot, make_window, engine: Engine,
     window.empty.button.click()
     assert window.pages.currentIndex() == 0  # straight to the search page
     qtbot.waitUntil(lambda: window.index_bar.isVisible(), timeout=10_000)
-    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=60_000)
+    # the worker is idle before its queued "finished" signal reaches the window: wait for that
+    qtbot.waitUntil(lambda: "Adding a folder: done (9 new)" in window.message.text(),
+                    timeout=60_000)
+    assert not window.indexer.busy
     phases = [p.phase for p in seen]
     assert "keyword" in phases and "semantic" in phases and phases[-1] == "done"
     keyword = [p for p in seen if p.phase == "keyword" and p.total]
     assert keyword[-1].done == keyword[-1].total == 9
     assert not window.index_bar.isVisible()  # hidden again when done
-    assert "Adding a folder: done (9 new)" in window.message.text()
     assert names(search(qtbot, window, "sourdough loaf"))[0] == "bread.txt"
     qtbot.waitUntil(lambda: window.status is not None
                     and window.status.files["indexed"] == 9, timeout=10_000)
@@ -82,8 +84,8 @@ def test_pause_and_resume(qtbot, make_window, engine: Engine, tmp_path: Path) ->
     assert window.indexer.busy
     manager.pause_button.click()
     assert not window.indexer.paused
-    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=120_000)
-    assert seen[-1].phase == "done"
+    qtbot.waitUntil(lambda: not window.indexer.busy and seen[-1].phase == "done",
+                    timeout=120_000)  # the last progress signal may trail the worker
     status = engine.status()
     assert status.files["indexed"] == 150 and status.passages_to_encode == 0
 
