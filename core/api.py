@@ -100,6 +100,7 @@ class Engine:
             raise EngineError(f"cannot open the index at {self.index_dir}: {e}") from e
         self.readonly = self._catalog.readonly
         self._searcher: Searcher | None = None
+        self._closed = False
         self._writer = WriterLock(self.index_dir)
 
     @classmethod
@@ -109,6 +110,7 @@ class Engine:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
@@ -265,6 +267,8 @@ class Engine:
     @property
     def searcher(self) -> Searcher:
         with self._lock:
+            if self._closed:
+                raise EngineError("the index was closed")
             if self._searcher is None:
                 from core.encode.query import QueryEncoder
                 self._searcher = Searcher(self.index_dir, lambda: QueryEncoder(threads=2),

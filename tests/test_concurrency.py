@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
-from core.api import Engine
+from core.api import Engine, EngineError
 from tests.conftest import REPO
 from tests.docs import write_corpus, write_topics
 
@@ -49,3 +50,30 @@ def test_search_while_indexing_and_second_writer_refused(tmp_path: Path) -> None
     assert second is not None and second.returncode == 1
     assert "another Spyglass process is updating this index" in second.stderr
     assert "Traceback" not in second.stderr
+
+
+def test_closing_waits_for_a_search_in_flight(tmp_path: Path) -> None:
+    """Closing the engine (the window quitting) while another thread searches: that search
+    completes, later ones get a clear error, and the process does not crash."""
+    topics = write_topics(tmp_path / "topics")
+    engine = Engine.open(tmp_path / "index")
+    engine.index([topics])
+    engine.search("warm up the models", k=1)
+    results, errors = [], []
+
+    def searching() -> None:
+        while True:
+            try:
+                results.append(engine.search("copper violin harbor budget", k=5))
+            except EngineError as e:
+                errors.append(str(e))
+                return
+
+    thread = threading.Thread(target=searching)
+    thread.start()
+    time.sleep(0.5)
+    engine.close()
+    thread.join(60)
+    assert not thread.is_alive()
+    assert results and all(r.hits for r in results)
+    assert errors == ["the index was closed"]

@@ -80,6 +80,7 @@ class Searcher:
         self._encoder: QueryEncoder | None = None
         self._generation = -1
         self._lock = threading.Lock()  # one search at a time per Searcher
+        self._closed = False
         self.sparse: SparseIndex = SparseIndex(self.index_dir)
         self.dense: DenseIndex | None = None
         self.weights: dict[str, float] = dict(HYBRID_WEIGHTS)
@@ -97,10 +98,18 @@ class Searcher:
         return self._encoder
 
     def close(self) -> None:
-        self._keyword_thread.shutdown(wait=True)
-        if self._kw_catalog is not None:
-            self._kw_catalog.close()
-        self.catalog.close()
+        # Under the lock: a search in flight on another thread finishes first (closing its
+        # SQLite connection mid-query would crash the process); later ones get a clear error.
+        with self._lock:
+            self._closed = True
+            self._keyword_thread.shutdown(wait=True)
+            if self._kw_catalog is not None:
+                self._kw_catalog.close()
+            self.catalog.close()
+
+    def _open(self) -> None:
+        if self._closed:
+            raise ValueError("the index was closed")
 
     def sync(self) -> None:
         """Catch the derived indexes up with the catalog if it changed since the last search."""
@@ -117,6 +126,7 @@ class Searcher:
 
     def search(self, raw: str | Query, options: SearchOptions = SearchOptions()) -> SearchResult:
         with self._lock:
+            self._open()
             return self._search(raw, options)
 
     def _search(self, raw: str | Query, options: SearchOptions) -> SearchResult:
@@ -235,6 +245,7 @@ class Searcher:
     def explain(self, raw: str | Query, passage_id: int) -> Explanation:
         """Why a passage matched: its words, its expansion terms and each list's share."""
         with self._lock:
+            self._open()
             query = raw if isinstance(raw, Query) else parse_query(raw)
             self.sync()
             row = self.catalog.conn.execute(
@@ -279,6 +290,7 @@ class Searcher:
         if not passage_ids:
             return out
         with self._lock:
+            self._open()
             query = raw if isinstance(raw, Query) else parse_query(raw)
             if query.is_empty:
                 return out
@@ -309,6 +321,7 @@ class Searcher:
         same second round as pseudo-relevance feedback. With the user's query, the query is
         refined towards the passage; without one, the passage's own text is the query."""
         with self._lock:
+            self._open()
             self.sync()
             row = self.catalog.conn.execute(
                 "SELECT p.file_id, p.text, v.dense, v.scale FROM passages p "

@@ -50,7 +50,9 @@ class Recorder:
 
 
 @pytest.fixture
-def make_window(qtbot) -> Iterator[Callable[..., MainWindow]]:
+def make_window(qtbot, engine: Engine) -> Iterator[Callable[..., MainWindow]]:
+    """Windows over an engine; they are shut down before `engine` closes (depending on it
+    orders the teardown: closing it under a search still running once crashed the run)."""
     windows: list[MainWindow] = []
 
     def make(engine: Engine, watch: bool = False, settings: Settings | None = None
