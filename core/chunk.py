@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 from tokenizers import Tokenizer
 
 MAX_TOKENS = 224  # leaves room for [CLS]/[SEP] and a short title prefix within 256
@@ -27,57 +28,60 @@ class Span:
 def chunk_spans(text: str, tokenizer: Tokenizer, max_tokens: int = MAX_TOKENS,
                 overlap: int = OVERLAP_TOKENS) -> list[Span]:
     """Character spans of passages covering `text` (empty text -> no passages)."""
-    offsets = _token_offsets(text, tokenizer)
-    if not offsets:
-        return []
+    starts, ends = _token_offsets(text, tokenizer)
+    n = len(starts)
     spans: list[Span] = []
-    n = len(offsets)
     i = 0
     while i < n:
         j = min(i + max_tokens, n)
         if j < n:
-            j = _best_break(text, offsets, i, j, max_tokens)
-        spans.append(Span(offsets[i][0], offsets[j - 1][1]))
+            j = _best_break(text, starts, ends, i, j, max_tokens)
+        spans.append(Span(int(starts[i]), int(ends[j - 1])))
         if j >= n:
             break
-        i = _overlap_start(text, offsets, max(j - overlap, i + 1), j)
+        i = _overlap_start(text, starts, ends, max(j - overlap, i + 1), j)
     return spans
 
 
-def _best_break(text: str, offsets: list[tuple[int, int]], i: int, j: int,
+def _best_break(text: str, starts: np.ndarray, ends: np.ndarray, i: int, j: int,
                 max_tokens: int) -> int:
     """Move the window end j back to the nicest boundary in the last 40% of the window."""
     lowest = i + int(max_tokens * 0.6)
+    # the window's tail as plain lists: cheaper to index than numpy in these loops
+    s, e = starts[lowest:j + 1].tolist(), ends[lowest:j + 1].tolist()
     best_sentence = 0
     for k in range(j, lowest, -1):
-        gap = text[offsets[k - 1][1]:offsets[k][0]]
-        if "\n\n" in gap or "\n" in gap and _SENTENCE_END.search(text[offsets[k - 1][0]:
-                                                                      offsets[k - 1][1] + 2]):
+        prev, cur = k - 1 - lowest, k - lowest
+        gap = text[e[prev]:s[cur]]
+        if "\n\n" in gap or "\n" in gap and _SENTENCE_END.search(text[s[prev]:e[prev] + 2]):
             return k
-        if not best_sentence and gap and _SENTENCE_END.search(
-                text[offsets[k - 1][0]:offsets[k - 1][1]] + " "):
+        if not best_sentence and gap and _SENTENCE_END.search(text[s[prev]:e[prev]] + " "):
             best_sentence = k
     if best_sentence:
         return best_sentence
     for k in range(j, lowest, -1):  # at least end between words
-        if offsets[k][0] > offsets[k - 1][1]:
+        if s[k - lowest] > e[k - 1 - lowest]:
             return k
     return j
 
 
-def _overlap_start(text: str, offsets: list[tuple[int, int]], lo: int, hi: int) -> int:
+def _overlap_start(text: str, starts: np.ndarray, ends: np.ndarray, lo: int, hi: int) -> int:
     """The next window starts in the overlap, preferably at a sentence start, else on a word."""
+    base = lo - 1
+    s, e = starts[base:hi].tolist(), ends[base:hi].tolist()
     for k in range(lo, hi):
-        if _SENTENCE_END.search(text[offsets[k - 1][0]:offsets[k][0]]):
+        if _SENTENCE_END.search(text[s[k - 1 - base]:s[k - base]]):
             return k
     k = lo
-    while k < hi and offsets[k][0] == offsets[k - 1][1]:  # not inside a "##" word piece
+    while k < hi and s[k - base] == e[k - 1 - base]:  # not inside a "##" word piece
         k += 1
     return k
 
 
-def _token_offsets(text: str, tokenizer: Tokenizer) -> list[tuple[int, int]]:
-    offsets: list[tuple[int, int]] = []
+def _token_offsets(text: str, tokenizer: Tokenizer) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end character of every word piece. Arrays, not lists of tuples: a 10 MB file
+    has millions of pieces: as tuples they took ~900 MB."""
+    parts: list[np.ndarray] = []
     pos = 0
     while pos < len(text):
         end = min(pos + SEGMENT_CHARS, len(text))
@@ -88,6 +92,8 @@ def _token_offsets(text: str, tokenizer: Tokenizer) -> list[tuple[int, int]]:
             if space != -1:
                 end = space + 1
         encoding = tokenizer.encode(text[pos:end], add_special_tokens=False)
-        offsets.extend((s + pos, e + pos) for s, e in encoding.offsets if e > s)
+        found = np.asarray(encoding.offsets, dtype=np.int32).reshape(-1, 2)
+        parts.append(found[found[:, 1] > found[:, 0]] + np.int32(pos))
         pos = end
-    return offsets
+    offsets = np.concatenate(parts) if parts else np.zeros((0, 2), np.int32)
+    return offsets[:, 0].copy(), offsets[:, 1].copy()
