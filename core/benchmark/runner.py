@@ -145,7 +145,8 @@ First query after opening the index (fresh process, models loaded then): \
 {ix.get('keyword_files_per_s', 0):.0f} files/s |
 | semantic phase | {ix.get('encoded_passages', 0):.0f} passages in \
 {ix.get('semantic_seconds', 0):.1f} s: {ix.get('semantic_passages_per_s', 0):.1f} passages/s |
-| both encoders alone, same passages | {ix.get('encoder_passages_per_s', 0):.1f} passages/s |
+| both encoders alone, same passages (median of 3 passes) | \
+{ix.get('encoder_passages_per_s', 0):.1f} passages/s |
 | semantic phase / encoders alone | {ix.get('semantic_vs_encoder', 0):.0%} |
 | peak RSS while indexing (with extraction workers) | {report.memory_mb['peak']:.0f} MB |
 | idle RSS, index open after searches of every mode | {report.memory_mb['idle']:.0f} MB |
