@@ -110,7 +110,8 @@ class ExplainPanel(QFrame):
         total = sum(hit.contributions.values()) or 1.0
         for key, (raw, bar, share) in self.rows.items():
             value = ex.scores.get(key)
-            part = hit.contributions.get(key, 0.0)
+            # the feedback round's share ("dense-prf") is that list's too: shares add up to 100%
+            part = hit.contributions.get(key, 0.0) + hit.contributions.get(f"{key}-prf", 0.0)
             raw.setText("—" if value is None else f"{value:.3f}")
             bar.setValue(int(round(1000 * part / total)))
             share.setText(f"{part:.3f} ({100 * part / total:.0f}%)")

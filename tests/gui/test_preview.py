@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from app.window import MainWindow
@@ -81,6 +82,8 @@ def test_why_this_result(qtbot, window: MainWindow) -> None:
     assert "+car" in panel.words.text()
     raw, bar, share = panel.rows["dense"]
     assert bar.value() > 0 and raw.text() != "—"
+    # the three lists' shares (feedback round included) make up the whole score
+    assert sum(b.value() for _, b, _ in panel.rows.values()) == pytest.approx(1000, abs=3)
 
     # A keyword match lists its words; the panel follows the selection.
     search(qtbot, window, "sourdough loaf")
