@@ -50,3 +50,26 @@ def test_doctor_repairs_a_damaged_index(tmp_path: Path) -> None:
         hits = engine.search("fixing a car that will not stop", k=1).hits
         assert hits and hits[0].path.endswith("car.txt")
         assert engine.search("sourdough", k=1, mode="keyword").hits
+
+
+def test_doctor_drops_passages_nothing_owns(tmp_path: Path) -> None:
+    """A failed file that still holds passages, and passages whose file row is gone."""
+    docs = write_topics(tmp_path / "docs")
+    index = tmp_path / "index"
+    with Engine.open(index) as engine:
+        engine.index([docs])
+    cat = Catalog(index)
+    first, last = cat.conn.execute("SELECT MIN(id), MAX(id) FROM files").fetchone()
+    cat.conn.execute("PRAGMA foreign_keys = OFF")  # as a damaged or foreign-written file might
+    with cat.transaction():
+        cat.conn.execute("UPDATE files SET state = 'failed' WHERE id = ?", (first,))
+        cat.conn.execute("DELETE FROM files WHERE id = ?", (last,))
+    problems = {f.problem for f in check(cat).findings}
+    assert problems == {"failed or skipped files still hold passages",
+                        "passages of files that no longer exist"}
+    cat.conn.execute("PRAGMA foreign_keys = ON")
+    report = check(cat, repair=True)
+    assert report.ok and len(report.findings) == 2
+    assert check(cat).findings == []
+    assert cat.conn.execute("SELECT count(*) FROM passages WHERE file_id IN (?, ?)",
+                            (first, last)).fetchone()[0] == 0

@@ -9,6 +9,7 @@ derived indexes are readable and not ahead of the catalog.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.store import segments
@@ -82,56 +83,48 @@ def _count(catalog: Catalog, sql: str) -> int:
 
 def _check_states(catalog: Catalog, report: CheckReport, repair: bool) -> None:
     cap = SEMANTIC_PASSAGES_PER_FILE
-    unencoded = (
-        "FROM files f WHERE f.state = 'indexed' AND EXISTS (SELECT 1 FROM passages p "
-        "LEFT JOIN vectors v ON v.passage_id = p.id WHERE p.file_id = f.id "
-        f"AND p.ord < {cap} AND v.seq IS NULL)")
-    n = _count(catalog, "SELECT count(*) " + unencoded)
-    if n:
-        finding = Finding("files marked indexed have passages without vectors", n)
-        if repair:
-            with catalog.transaction():
-                catalog.conn.execute("UPDATE files SET state = 'text' WHERE id IN "
-                                     "(SELECT f.id " + unencoded + ")")
-            finding.repaired = True
-        report.findings.append(finding)
-    stray = ("FROM files f WHERE f.state IN ('failed', 'skipped') AND EXISTS "
-             "(SELECT 1 FROM passages p WHERE p.file_id = f.id)")
-    n = _count(catalog, "SELECT count(*) " + stray)
-    if n:
-        finding = Finding("failed or skipped files still hold passages", n)
-        if repair:
-            ids = [r[0] for r in catalog.conn.execute("SELECT f.id " + stray)]
-            with catalog.transaction():
-                for fid in ids:
-                    catalog._delete_passages_of(fid)
-            finding.repaired = True
-        report.findings.append(finding)
-    wrong = ("FROM files f WHERE f.state IN ('text', 'indexed') AND f.n_passages != "
-             "(SELECT count(*) FROM passages p WHERE p.file_id = f.id)")
-    n = _count(catalog, "SELECT count(*) " + wrong)
-    if n:
-        finding = Finding("files with a wrong passage count", n)
-        if repair:
-            with catalog.transaction():
-                catalog.conn.execute(
-                    "UPDATE files SET n_passages = (SELECT count(*) FROM passages p "
-                    "WHERE p.file_id = files.id) WHERE id IN (SELECT f.id " + wrong + ")")
-            finding.repaired = True
-        report.findings.append(finding)
-    orphans = _count(catalog, "SELECT count(*) FROM passages p WHERE NOT EXISTS "
-                              "(SELECT 1 FROM files f WHERE f.id = p.file_id)")
-    if orphans:
-        finding = Finding("passages of files that no longer exist", orphans)
-        if repair:
-            ids = [r[0] for r in catalog.conn.execute(
-                "SELECT p.id FROM passages p WHERE NOT EXISTS "
-                "(SELECT 1 FROM files f WHERE f.id = p.file_id)")]
-            with catalog.transaction():
-                catalog._fts_delete(ids)
-                catalog._drop_passages(ids)
-            finding.repaired = True
-        report.findings.append(finding)
+    conn = catalog.conn
+
+    def finding(problem: str, rows: str, fix: Callable[[str], None]) -> None:
+        """Count what `rows` ("FROM ... WHERE ...") selects; with `repair`, fix it in one
+        transaction (`fix` gets `rows` back to select what it changes)."""
+        n = _count(catalog, "SELECT count(*) " + rows)
+        if n:
+            found = Finding(problem, n)
+            if repair:
+                with catalog.transaction():
+                    fix(rows)
+                found.repaired = True
+            report.findings.append(found)
+
+    def drop_passages_of_files(rows: str) -> None:
+        for (fid,) in conn.execute("SELECT f.id " + rows).fetchall():
+            catalog._delete_passages_of(fid)
+
+    def drop_orphans(rows: str) -> None:
+        ids = [r[0] for r in conn.execute("SELECT p.id " + rows)]
+        catalog._fts_delete(ids)
+        catalog._drop_passages(ids)
+
+    finding("files marked indexed have passages without vectors",
+            "FROM files f WHERE f.state = 'indexed' AND EXISTS (SELECT 1 FROM passages p "
+            "LEFT JOIN vectors v ON v.passage_id = p.id WHERE p.file_id = f.id "
+            f"AND p.ord < {cap} AND v.seq IS NULL)",
+            lambda rows: conn.execute(
+                "UPDATE files SET state = 'text' WHERE id IN (SELECT f.id " + rows + ")"))
+    finding("failed or skipped files still hold passages",
+            "FROM files f WHERE f.state IN ('failed', 'skipped') AND EXISTS "
+            "(SELECT 1 FROM passages p WHERE p.file_id = f.id)",
+            drop_passages_of_files)
+    finding("files with a wrong passage count",
+            "FROM files f WHERE f.state IN ('text', 'indexed') AND f.n_passages != "
+            "(SELECT count(*) FROM passages p WHERE p.file_id = f.id)",
+            lambda rows: conn.execute(
+                "UPDATE files SET n_passages = (SELECT count(*) FROM passages p "
+                "WHERE p.file_id = files.id) WHERE id IN (SELECT f.id " + rows + ")"))
+    finding("passages of files that no longer exist",
+            "FROM passages p WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = p.file_id)",
+            drop_orphans)
 
 
 def _check_derived(catalog: Catalog, report: CheckReport) -> None:
