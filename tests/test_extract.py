@@ -24,6 +24,7 @@ from core.extract import (
     document_format,
     extract,
 )
+from core.reliability.pdf import pdf_bytes
 
 CORPUS = Path(__file__).parent.parent.parent / "shared" / "corpora" / "formats"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="formats corpus not available")
@@ -55,41 +56,10 @@ def section_text(r: Extracted, kind: str) -> dict[str, str]:
 # --- generated documents --------------------------------------------------------------------
 
 
-def make_pdf(pages: list[str], title: str | None = None) -> bytes:
-    """A minimal valid PDF: one Helvetica text line per page, optional Info title."""
-    n = len(pages)
-    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(n))
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    for i, text in enumerate(pages):
-        content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-        objs.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {5 + 2 * i} 0 R "
-            f"/Resources << /Font << /F1 3 0 R >> >> >>".encode()
-        )
-        objs.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
-    if title:
-        objs.append(f"<< /Title ({title}) >>".encode())
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    info = f" /Info {len(objs)} 0 R" if title else ""
-    trailer = f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R{info} >>\nstartxref\n{xref}\n%%EOF\n"
-    return bytes(out + trailer.encode())
-
-
 def test_pdf_pages_and_title(tmp_path: Path) -> None:
     p = tmp_path / "report.pdf"
-    p.write_bytes(make_pdf(["alpha page one", "beta page two", "", "delta page four"], "My Report"))
+    p.write_bytes(pdf_bytes(["alpha page one", "beta page two", "", "delta page four"],
+                            title="My Report"))
     r = run(p)
     assert r.format == "pdf" and r.title == "My Report"
     pages = section_text(r, "page")
@@ -101,12 +71,12 @@ def test_pdf_pages_and_title(tmp_path: Path) -> None:
 
 def test_pdf_title_falls_back_to_first_line(tmp_path: Path) -> None:
     p = tmp_path / "untitled.pdf"
-    p.write_bytes(make_pdf(["7", "Quarterly figures"]))  # a bare page number is no title
+    p.write_bytes(pdf_bytes(["7", "Quarterly figures"]))  # a bare page number is no title
     assert run(p).title == "Quarterly figures"
 
 
 def test_pdf_truncated_is_an_extraction_error(tmp_path: Path) -> None:
-    data = make_pdf(["some text"])
+    data = pdf_bytes(["some text"])
     p = tmp_path / "broken.pdf"
     p.write_bytes(data[:60])
     with pytest.raises(ExtractionError) as e:
@@ -439,7 +409,7 @@ def test_odt_generated(tmp_path: Path) -> None:
 
 def test_misnamed_files_use_content(tmp_path: Path) -> None:
     pdf = tmp_path / "really_a_pdf.txt"
-    pdf.write_bytes(make_pdf(["hidden pdf words"]))
+    pdf.write_bytes(pdf_bytes(["hidden pdf words"]))
     assert run(pdf).format == "pdf"
     import docx
 

@@ -226,10 +226,11 @@ def test_extract_in_pool_under_memory_limit(tmp_path: Path) -> None:
     import openpyxl
     import pptx
 
-    from tests.test_extract import make_epub, make_pdf
+    from core.reliability.pdf import pdf_bytes
+    from tests.test_extract import make_epub
 
     files = {
-        "a.pdf": make_pdf(["pdf words"]),
+        "a.pdf": pdf_bytes(["pdf words"]),
         "b.txt": b"text words",
         "c.html": b"<title>t</title><p>html words</p>",
         "d.md": b"# md words",

@@ -30,11 +30,11 @@ from core.reliability.adversarial import (
     docx_paragraphs,
     epub_members,
     odt_members,
-    pdf_bytes,
     write_zip,
     xlsx_members,
     xlsx_rows,
 )
+from core.reliability.pdf import pdf_bytes
 from tests.docs import write_topics
 
 REPO = Path(__file__).resolve().parent.parent

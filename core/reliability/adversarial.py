@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from core.reliability.pdf import pdf_bytes
+
 # "indexed": searchable afterwards; "failed"/"skipped": reported with a reason; "either": any
 # of those three (the point is surviving it); "ignored": never indexed and never followed
 # (symlinks, files inside a folder the indexer may not read).
@@ -243,34 +245,6 @@ def pptx_bytes(lines: Sequence[str]) -> bytes:
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()
-
-
-def pdf_bytes(pages: Sequence[str], count: int | None = None, kids: int | None = None) -> bytes:
-    """A PDF with one Helvetica line per page. `count` overrides the page tree's /Count claim;
-    `kids` repeats the first page's reference that many times instead of listing each page."""
-    n = len(pages)
-    refs = ("4 0 R " * kids) if kids else " ".join(f"{4 + 2 * i} 0 R" for i in range(n))
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            f"<< /Type /Pages /Kids [{refs}] /Count {count if count is not None else n} >>"
-            .encode(),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    for i, text in enumerate(pages):
-        content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {5 + 2 * i}"
-                    " 0 R /Resources << /Font << /F1 3 0 R >> >> >>".encode())
-        objs.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += (f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-            .encode())
-    return bytes(out)
 
 
 # --- the tree ------------------------------------------------------------------------------
