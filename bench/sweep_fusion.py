@@ -28,6 +28,17 @@ from core.search.searcher import CANDIDATES
 DEPTH = CANDIDATES  # what the shipped searcher takes from each list
 
 
+def cached(kind: str, engine, compute):  # type: ignore[no-untyped-def]
+    """`compute()`, pickled in /tmp under the name of the evaluation index it ran on (corpus,
+    models and pipeline version), so lists from an older encoding are never reused."""
+    path = Path(f"/tmp/spyglass-{kind}-{engine.index_dir.parent.name}.pickle")
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    value = compute()
+    path.write_bytes(pickle.dumps(value))
+    return value
+
+
 def lists_for(engine, collection):  # type: ignore[no-untyped-def]
     s = engine.searcher
     s.sync()
@@ -93,12 +104,7 @@ def main(folders: list[str]) -> None:
     for folder in folders:
         collection = Collection.load(Path(folder))
         engine, names, _ = prepare_index(collection)
-        cached = Path(f"/tmp/spyglass-sweep-{collection.name}-{collection.digest}.pickle")
-        if cached.exists():
-            lists = pickle.loads(cached.read_bytes())
-        else:
-            lists = lists_for(engine, collection)
-            cached.write_bytes(pickle.dumps(lists))
+        lists = cached("sweep", engine, lambda e=engine, c=collection: lists_for(e, c))
         data.append((collection, engine, names, lists))
         print(f"loaded {collection.name}", file=sys.stderr)
     steps = [round(0.05 * i, 2) for i in range(15)]

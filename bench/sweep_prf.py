@@ -1,5 +1,6 @@
 """Choose the pseudo-relevance feedback settings on the shared collections (evidence for the
-constants in core/search/prf.py). Needs the first-round lists cached by bench/sweep_fusion.py:
+constants in core/search/prf.py). Reuses the first-round lists bench/sweep_fusion.py cached
+(or computes them):
 
     .venv/bin/python bench/sweep_prf.py ../shared/datasets/*/
 
@@ -10,13 +11,12 @@ interpolation with the first round and the adaptive skip are then scored offline
 from __future__ import annotations
 
 import itertools
-import pickle
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from bench.sweep_fusion import doc_run, passage_docs
+from bench.sweep_fusion import cached, doc_run, lists_for, passage_docs
 from core.evaluation.beir import Collection
 from core.evaluation.metrics import evaluate
 from core.evaluation.runner import prepare_index
@@ -68,14 +68,9 @@ def main(folders: list[str]) -> None:
     for folder in folders:
         collection = Collection.load(Path(folder))
         engine, names, _ = prepare_index(collection)
-        first = pickle.loads(next(Path("/tmp").glob(
-            f"spyglass-sweep-{collection.name}-{collection.digest}.pickle")).read_bytes())
-        cached = Path(f"/tmp/spyglass-prf-{collection.name}-{collection.digest}.pickle")
-        if cached.exists():
-            second = pickle.loads(cached.read_bytes())
-        else:
-            second = second_rounds(engine, collection, first)
-            cached.write_bytes(pickle.dumps(second))
+        first = cached("sweep", engine, lambda e=engine, c=collection: lists_for(e, c))
+        second = cached("prf", engine,
+                        lambda e=engine, c=collection, f=first: second_rounds(e, c, f))
         data.append((collection, engine, names, first, second, passage_docs(engine, names)))
         print(f"loaded {collection.name}", file=sys.stderr)
     rows = []
