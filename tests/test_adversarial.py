@@ -3,7 +3,6 @@ and the index stays sound. Also files that change or vanish between the scan and
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
@@ -15,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
 import pytest
 
 from core.api import Engine
+from core.benchmark.system import tree_memory
 from core.extract import ExtractionError, extract
 from core.extract.common import Source
 from core.extract.html import MAX_DEPTH, html_to_text, limit_nesting
@@ -58,20 +57,6 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-def _tree_rss(proc: psutil.Process) -> tuple[int, int, int]:
-    """(total, main process, largest child) resident bytes of a process tree."""
-    try:
-        children = proc.children(recursive=True)
-        main = proc.memory_info().rss
-    except psutil.Error:
-        return 0, 0, 0
-    sizes = []
-    for child in children:
-        with contextlib.suppress(psutil.Error):  # a worker that just exited
-            sizes.append(child.memory_info().rss)
-    return main + sum(sizes), main, max(sizes, default=0)
-
-
 def run_sampled(args: list[str], timeout: float, prefix: list[str] | None = None) -> Run:
     """Run the CLI, sampling the resident memory of its whole process tree every 0.1 s."""
     started = time.monotonic()
@@ -81,14 +66,13 @@ def run_sampled(args: list[str], timeout: float, prefix: list[str] | None = None
     reader = threading.Thread(target=lambda: out.update(zip(("stdout", "stderr"),
                                                             proc.communicate(), strict=True)))
     reader.start()
-    ps = psutil.Process(proc.pid)
     peak = [0, 0, 0]
     while proc.poll() is None:
         if time.monotonic() - started > timeout:
             proc.kill()
             reader.join()
             pytest.fail(f"spyglass {' '.join(args[:3])} did not finish in {timeout:.0f} s")
-        peak = [max(a, b) for a, b in zip(peak, _tree_rss(ps), strict=True)]
+        peak = [max(a, b) for a, b in zip(peak, tree_memory(proc.pid), strict=True)]
         time.sleep(0.1)
     reader.join()
     return Run(proc.returncode, _decode(out["stdout"]), _decode(out["stderr"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import threading
@@ -34,20 +35,24 @@ def machine() -> str:
             f"{sqlite3.sqlite_version}, " + ", ".join(libs))
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its children, in bytes."""
+def tree_memory(pid: int) -> tuple[int, int, int]:
+    """Resident bytes of a process tree: (total, the process itself, its largest descendant)."""
     try:
         proc = psutil.Process(pid)
-        procs = [proc, *proc.children(recursive=True)]
+        children = proc.children(recursive=True)
+        main = proc.memory_info().rss
     except psutil.Error:
-        return 0
-    total = 0
-    for p in procs:
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            continue
-    return total
+        return 0, 0, 0
+    sizes = []
+    for child in children:
+        with contextlib.suppress(psutil.Error):  # a worker that just exited
+            sizes.append(child.memory_info().rss)
+    return main + sum(sizes), main, max(sizes, default=0)
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    return tree_memory(pid)[0]
 
 
 class PeakMemory:
