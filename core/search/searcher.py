@@ -42,7 +42,6 @@ MODE_ALIASES = {"bm25": "keyword"}
 HYBRID_WEIGHTS = {"keyword": 0.4, "sparse": 0.1, "dense": 0.5}
 CANDIDATES = NORM_DEPTH  # passages taken from each list before fusion
 DENSE_MULTIPLIER = 4  # binary candidates per passage kept after int8 rescoring
-TIE_MARGIN = 20  # files past the k-th fetched to rank equal scores by path
 EXACT_FILTER_LIMIT = 5000  # filtered dense search scans the allowed passages exactly below this
 
 
@@ -508,14 +507,16 @@ class Searcher:
         """The top k files with their best passage and details."""
         by_file = {f: pids for f, pids in fused.best_passages().items()
                    if f not in blocked_files and f in fused.files}
-        shortlist = sorted(by_file, key=lambda f: -fused.files[f])[:k + TIE_MARGIN]
-        meta = self._passage_meta([by_file[f][0] for f in shortlist])
+        ranked = sorted(by_file, key=lambda f: -fused.files[f])
+        if len(ranked) > k:  # the top k, and any file tied with the k-th (usually none)
+            ranked = [f for f in ranked if fused.files[f] >= fused.files[ranked[k - 1]]]
+        meta = self._passage_meta([by_file[f][0] for f in ranked])
 
         def rank(fid: int) -> tuple[float, str]:
             # equal scores by path, not by row id: ids follow the order files happened to be indexed
             return -fused.files[fid], meta.get(by_file[fid][0], {}).get("path", "")
 
-        files = sorted(shortlist, key=rank)[:k]
+        files = sorted(ranked, key=rank)[:k]
         hits = []
         for fid in files:
             pids = by_file[fid]
