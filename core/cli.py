@@ -19,6 +19,9 @@ from core.pathcodec import display
 from core.progress import Progress
 from core.search.searcher import ALL_MODES
 
+# This command line run as a child process (benchmarks and the kill harness drive it so).
+COMMAND = [sys.executable, "-m", "core.cli"]
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -14,6 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 FORMATS = SHARED / "corpora" / "formats"
 DATASETS = SHARED / "datasets"
+SPYGLASS = [sys.executable, "-m", "app.entry"]  # the command line, as a user runs it
 
 
 @pytest.fixture

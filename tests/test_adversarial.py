@@ -7,7 +7,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -30,9 +29,9 @@ from core.reliability.adversarial import (
     write_adversarial_tree,
     write_zip,
 )
+from tests.conftest import SPYGLASS
 from tests.docs import write_topics
 
-SPYGLASS = [sys.executable, "-m", "app.entry"]
 REPO = Path(__file__).resolve().parent.parent
 # Root reads everything: without its file-permission capabilities it obeys them like a user.
 SETPRIV = (["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from core.api import Engine
-from tests.conftest import REPO
+from tests.conftest import REPO, SPYGLASS
 from tests.docs import write_corpus
 
 MODES = ("fts5", "bm25s", "dense-fp32-rrf", "sparse", "dense", "hybrid", "hybrid-prf")
@@ -22,7 +21,7 @@ def test_bench_tree_json_and_tables(tmp_path: Path) -> None:
         engine.index([tree])
     results = tmp_path / "results"
     run = subprocess.run(
-        [sys.executable, "-m", "app.entry", "bench", "--tree", str(tree), "--index", str(index),
+        [*SPYGLASS, "bench", "--tree", str(tree), "--index", str(index),
          "--queries", "12", "--semantic-seconds", "3", "--no-polite", "--json",
          "--results", str(results)],
         cwd=REPO, capture_output=True, text=True, timeout=600)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 from core.api import Engine, EngineError
-from tests.conftest import REPO
+from tests.conftest import REPO, SPYGLASS
 from tests.docs import write_corpus, write_topics
-
-CLI = [sys.executable, "-m", "app.entry"]
 
 
 def test_search_while_indexing_and_second_writer_refused(tmp_path: Path) -> None:
@@ -21,7 +18,7 @@ def test_search_while_indexing_and_second_writer_refused(tmp_path: Path) -> None
     index = tmp_path / "index"
     with Engine.open(index) as engine:
         engine.index([topics])  # something to find from the start
-    writer = subprocess.Popen([*CLI, "--index", str(index), "index", str(docs), "--quiet"],
+    writer = subprocess.Popen([*SPYGLASS, "--index", str(index), "index", str(docs), "--quiet"],
                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     searches, errors, seen_growth = 0, [], set()
     second = None
@@ -39,8 +36,9 @@ def test_search_while_indexing_and_second_writer_refused(tmp_path: Path) -> None
                     except Exception as e:  # any error at all is a failure
                         errors.append(repr(e))
                 if second is None and searches > 10:
-                    second = subprocess.run([*CLI, "--index", str(index), "index", str(topics)],
-                                            cwd=REPO, capture_output=True, text=True, timeout=120)
+                    second = subprocess.run(
+                        [*SPYGLASS, "--index", str(index), "index", str(topics)],
+                        cwd=REPO, capture_output=True, text=True, timeout=120)
     finally:
         out, err = writer.communicate(timeout=300)
     assert writer.returncode == 0, err

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from core.api import Engine
 from core.store.catalog import Catalog
 from core.store.consistency import check
-from tests.conftest import REPO
+from tests.conftest import REPO, SPYGLASS
 from tests.docs import write_topics
 
 
 def _doctor(index: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app.entry", "--index", str(index), "doctor",
+    return subprocess.run([*SPYGLASS, "--index", str(index), "doctor",
                            *args], capture_output=True, text=True, timeout=300, cwd=REPO)
 
 

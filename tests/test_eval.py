@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from core.evaluation.beir import Collection
 from core.evaluation.metrics import evaluate
-from tests.conftest import REPO
+from tests.conftest import REPO, SPYGLASS
 from tests.docs import TOPICS
 from tests.test_semantic import PARAPHRASES
 
@@ -40,7 +39,7 @@ def test_metrics_follow_beir_conventions() -> None:
 def test_eval_command_on_a_small_collection(tmp_path: Path) -> None:
     data = _write_collection(tmp_path / "mini")
     assert len(Collection.load(data).queries) == len(PARAPHRASES)  # the unjudged one is left out
-    cmd = [sys.executable, "-m", "app.entry", "eval", str(data), "--json",
+    cmd = [*SPYGLASS, "eval", str(data), "--json",
            "--cache", str(tmp_path / "cache"), "--results", str(tmp_path / "results")]
     first = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=REPO)
     assert first.returncode == 0, first.stderr

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import FORMATS, REPO
+from tests.conftest import FORMATS, REPO, SPYGLASS
 
 
 def test_formats_corpus_is_fully_accounted_for(tmp_path: Path) -> None:
     on_disk = {str(p.resolve()) for p in FORMATS.rglob("*") if p.is_file()}
     assert len(on_disk) > 400
     index = tmp_path / "index"
-    run = subprocess.run([sys.executable, "-m", "app.entry", "--index", str(index), "index",
+    run = subprocess.run([*SPYGLASS, "--index", str(index), "index",
                           str(FORMATS.resolve()), "--quiet"], capture_output=True, text=True,
                          timeout=600, cwd=REPO)
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr + run.stdout
     status = json.loads(subprocess.run(
-        [sys.executable, "-m", "app.entry", "--index", str(index), "status", "--json"],
+        [*SPYGLASS, "--index", str(index), "status", "--json"],
         capture_output=True, text=True, timeout=120, cwd=REPO).stdout)
     files = status["files"]
     assert files["pending"] == 0

@@ -7,14 +7,13 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from core.api import Engine
+from tests.conftest import SPYGLASS
 from tests.docs import write_corpus, write_topics
 
-SPYGLASS = [sys.executable, "-m", "app.entry"]
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from tests.conftest import FORMATS, REPO
+from tests.conftest import FORMATS, REPO, SPYGLASS
 
 sys.path.insert(0, str(REPO / "packaging"))
 from bundle_rules import FORBIDDEN, inputs_digest  # noqa: E402
@@ -227,7 +227,7 @@ def test_bundle_extracts_every_format_family(bundle: Path, home: Path, tmp_path:
                 {Path(f["path"]).name for f in status["skipped_files"]})
 
     from_bundle = indexed([str(EXE)], tmp_path / "bundle-index")
-    from_source = indexed([sys.executable, "-m", "app.entry"], tmp_path / "source-index")
+    from_source = indexed(SPYGLASS, tmp_path / "source-index")
     assert from_bundle == from_source, (from_bundle, from_source)
     assert from_bundle[0] >= len(seen) - 4, from_bundle
 

@@ -18,7 +18,6 @@ import re
 import shutil
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,11 +34,11 @@ from core.reliability.adversarial import (
     xlsx_rows,
 )
 from core.reliability.pdf import pdf_bytes
+from tests.conftest import SPYGLASS
 from tests.docs import write_topics
 
 REPO = Path(__file__).resolve().parent.parent
 FORMATS = Path(__file__).parent.parent.parent / "shared" / "corpora" / "formats"
-SPYGLASS = [sys.executable, "-m", "app.entry"]
 
 # Installed in every Python process of the run (main and workers) through PYTHONPATH. It must not
 # trigger audit events itself: the log is one fd opened before the hook, written with os.write.

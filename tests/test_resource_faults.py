@@ -6,23 +6,21 @@ import json
 import os
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 from core.api import Engine
 from core.store.catalog import Catalog
 from core.store.consistency import check
-from tests.conftest import REPO
+from tests.conftest import REPO, SPYGLASS
 from tests.docs import write_corpus, write_topics
 
-CLI = [sys.executable, "-m", "app.entry"]
 # Root ignores file modes; without these capabilities it obeys them like any user.
 AS_USER = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"] \
     if os.geteuid() == 0 else []
 
 
 def _cli(index: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*AS_USER, *CLI, "--index", str(index), *args], capture_output=True,
+    return subprocess.run([*AS_USER, *SPYGLASS, "--index", str(index), *args], capture_output=True,
                           text=True, timeout=300, cwd=REPO)
 
 
@@ -54,15 +52,15 @@ def test_read_only_index_folder(tmp_path: Path) -> None:
 def test_full_disk(tmp_path: Path) -> None:
     docs = write_corpus(tmp_path / "docs", files=60, paragraphs=40)  # ~4 MB of text
     reference = tmp_path / "reference"
-    ok = subprocess.run([*CLI, "--index", str(reference), "index", str(docs), "--keyword-only",
+    ok = subprocess.run([*SPYGLASS, "--index", str(reference), "index", str(docs), "--keyword-only",
                          "--quiet"], capture_output=True, text=True, timeout=300, cwd=REPO)
     assert ok.returncode == 0, ok.stderr
-    expected = json.loads(subprocess.run([*CLI, "--index", str(reference), "status", "--json"],
+    expected = json.loads(subprocess.run([*SPYGLASS, "--index", str(reference), "status", "--json"],
                                          capture_output=True, text=True, cwd=REPO).stdout)
     disk = tmp_path / "small-disk"
     disk.mkdir()
     index = disk / "index"
-    cli = " ".join(shlex.quote(c) for c in CLI)
+    cli = " ".join(shlex.quote(c) for c in SPYGLASS)
     steps = [
         f"mount -t tmpfs -o size=3M tmpfs {disk}",
         f"{cli} --index {index} index {docs} --keyword-only --quiet; echo exit=$? >&2",

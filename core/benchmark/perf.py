@@ -19,6 +19,7 @@ import numpy as np
 
 from core.api import Engine
 from core.benchmark.system import PeakMemory
+from core.cli import COMMAND
 from core.indexer import IndexControl, IndexOptions, PassageEncoder, passage_input
 from core.progress import Progress
 from core.search import lexical
@@ -284,7 +285,7 @@ def measure_polite(source: Path, work: Path, log: Callable[[str], None],
     out = {"foreground_alone_s": alone}
     for label, flags in (("normal", []), ("low_priority", ["--low-priority"])):
         index = work / f"polite-{label}"
-        proc = subprocess.Popen([sys.executable, "-m", "core.cli", "--index", str(index),
+        proc = subprocess.Popen([*COMMAND, "--index", str(index),
                                  "index", str(source), "--quiet", *flags],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(4)  # past start-up, into extraction and encoding

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -15,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.benchmark.system import PeakMemory
+from core.cli import COMMAND
 from core.reliability.adversarial import write_adversarial_tree
 from core.reliability.crash import CrashReport, run_harness
 
-CLI = [sys.executable, "-m", "core.cli"]
 WALL_LIMIT_S = 1800  # far beyond any honest run: a run this long has hung
 
 
@@ -67,7 +66,7 @@ def hostile_inputs(work: Path, result: ReliabilityResult, log: Callable[[str], N
     cases = write_adversarial_tree(tree)
     index = work / "hostile-index"
     started = time.monotonic()
-    proc = subprocess.Popen([*_as_user(), *CLI, "--index", str(index), "index", str(tree),
+    proc = subprocess.Popen([*_as_user(), *COMMAND, "--index", str(index), "index", str(tree),
                              "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with PeakMemory(proc.pid) as peak:
         try:
@@ -81,7 +80,7 @@ def hostile_inputs(work: Path, result: ReliabilityResult, log: Callable[[str], N
     if proc.returncode != 0 or "Traceback" in err:
         result.crashes += 1
         log(f"indexer exit code {proc.returncode}: {err[-500:]}")
-    status = json.loads(subprocess.run([*CLI, "--index", str(index), "status", "--json"],
+    status = json.loads(subprocess.run([*COMMAND, "--index", str(index), "status", "--json"],
                                        capture_output=True, text=True, check=True).stdout)
     reported = {f["path"]: ("failed", f["reason"]) for f in status["failed_files"]}
     reported.update({f["path"]: ("skipped", f["reason"]) for f in status["skipped_files"]})

@@ -13,17 +13,16 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
+from core.cli import COMMAND
 from core.store.catalog import Catalog
 from core.store.consistency import check
 
-CLI = [sys.executable, "-m", "core.cli"]
 QUERIES = ("copper violin harbor", "enzyme receptor membrane", "invoice payroll budget",
            "compiler parser syntax", "glacier fjord tundra")
 
@@ -74,7 +73,7 @@ def counts(index: Path) -> dict[str, int]:
 def top_results(index: Path, queries: tuple[str, ...] = QUERIES) -> dict[str, list[str]]:
     out = {}
     for q in queries:
-        run = subprocess.run([*CLI, "--index", str(index), "search", q, "-k", "5", "--json"],
+        run = subprocess.run([*COMMAND, "--index", str(index), "search", q, "-k", "5", "--json"],
                              capture_output=True, text=True, timeout=300)
         out[q] = [r["path"] for r in json.loads(run.stdout)] if run.returncode == 0 else []
     return out
@@ -96,12 +95,12 @@ def run_harness(docs: Path, work: Path, kills: int = 20, seed: int = 1, min_dela
     rng = random.Random(seed)
     report = CrashReport()
     reference = work / "reference"
-    subprocess.run([*CLI, "--index", str(reference), "index", str(docs), "--quiet"], check=True,
+    subprocess.run([*COMMAND, "--index", str(reference), "index", str(docs), "--quiet"], check=True,
                    capture_output=True, timeout=3600)
     report.reference = counts(reference)
     index = work / "killed"
     for number in range(1, kills + 1):
-        proc = subprocess.Popen([*CLI, "--index", str(index), "index", str(docs), "--quiet"],
+        proc = subprocess.Popen([*COMMAND, "--index", str(index), "index", str(docs), "--quiet"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         delay = rng.uniform(min_delay, max_delay)
         time.sleep(delay)
@@ -120,7 +119,7 @@ def run_harness(docs: Path, work: Path, kills: int = 20, seed: int = 1, min_dela
         report.kills.append(kill)
         log(f"kill {number:2}: after {delay:.2f} s during {kill.phase}, {kill.vectors} vectors, "
             f"problems: {problems or 'none'}, orphaned workers: {orphans}")
-    subprocess.run([*CLI, "--index", str(index), "index", str(docs), "--quiet"], check=True,
+    subprocess.run([*COMMAND, "--index", str(index), "index", str(docs), "--quiet"], check=True,
                    capture_output=True, timeout=3600)
     report.final = counts(index)
     report.final_problems = _problems(index)
