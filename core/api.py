@@ -22,7 +22,6 @@ from core.indexer import (
     IndexOptions,
     IndexReport,
     ProgressCallback,
-    rebuild_derived,
 )
 from core.lock import IndexBusy, WriterLock
 from core.scan import normalise_root
@@ -215,10 +214,7 @@ class Engine:
         with self._writing():
             catalog = Catalog(self.index_dir)
             try:
-                report = check(catalog, repair=repair)
-                if repair and not any("integrity" in f.problem for f in report.findings):
-                    rebuild_derived(catalog)
-                return report
+                return check(catalog, repair=repair)
             finally:
                 catalog.close()
 

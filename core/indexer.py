@@ -22,7 +22,7 @@ from core.scan import ScannedFile, ScanOptions, is_excluded, scan_root
 from core.store.catalog import Catalog, FileRow, NewPassage, Root, VectorRow
 from core.store.codec import dense_to_blob, quantize_dense, sparse_to_blob
 from core.store.sparse_index import publish_sparse_segment
-from core.store.vectors import publish_dense_index
+from core.store.vectors import publish_dense_index, stored_dim
 
 ProgressCallback = Callable[[Progress], None]
 
@@ -424,7 +424,7 @@ class Indexer:
         if self._derived_current():
             return
         publish_sparse_segment(self.catalog, index_dir)
-        publish_dense_index(self.catalog, index_dir, dim=_dense_dim(self.catalog))
+        publish_dense_index(self.catalog, index_dir, dim=stored_dim(self.catalog))
 
     def _derived_current(self) -> bool:
         from core.store import segments
@@ -436,22 +436,5 @@ class Indexer:
             if seg is None or (seg.vector_seq, seg.tombstone_seq) != (vec, tomb):
                 return False
         return True
-
-
-def rebuild_derived(catalog: Catalog) -> None:
-    """Throw the derived search indexes away and build them again from SQLite."""
-    from core.store import segments
-    for stem, suffix in (("sparse", ""), ("dense", ".usearch")):
-        seg = segments.latest(catalog.index_dir, stem, suffix)
-        while seg is not None:
-            segments._remove(seg.path)
-            seg = segments.latest(catalog.index_dir, stem, suffix)
-    publish_sparse_segment(catalog, catalog.index_dir)
-    publish_dense_index(catalog, catalog.index_dir, dim=_dense_dim(catalog))
-
-
-def _dense_dim(catalog: Catalog) -> int:
-    row = catalog.conn.execute("SELECT length(dense) FROM vectors LIMIT 1").fetchone()
-    return int(row[0]) if row else 384
 
 

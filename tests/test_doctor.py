@@ -52,13 +52,17 @@ def test_doctor_repairs_a_damaged_index(tmp_path: Path) -> None:
 
 
 def test_doctor_drops_passages_nothing_owns(tmp_path: Path) -> None:
-    """A failed file that still holds passages, and passages whose file row is gone."""
+    """A failed file that still holds passages, and passages whose file row is gone: the file
+    owning the newest vectors, so that dropping them leaves the old search indexes ahead of the
+    catalog until the repair rebuilds them."""
     docs = write_topics(tmp_path / "docs")
     index = tmp_path / "index"
     with Engine.open(index) as engine:
         engine.index([docs])
     cat = Catalog(index)
-    first, last = cat.conn.execute("SELECT MIN(id), MAX(id) FROM files").fetchone()
+    last = cat.conn.execute("SELECT p.file_id FROM vectors v JOIN passages p "
+                            "ON p.id = v.passage_id ORDER BY v.seq DESC LIMIT 1").fetchone()[0]
+    first = cat.conn.execute("SELECT MIN(id) FROM files WHERE id != ?", (last,)).fetchone()[0]
     cat.conn.execute("PRAGMA foreign_keys = OFF")  # as a damaged or foreign-written file might
     with cat.transaction():
         cat.conn.execute("UPDATE files SET state = 'failed' WHERE id = ?", (first,))

@@ -15,6 +15,11 @@ from dataclasses import dataclass, field
 from core.store import segments
 from core.store.catalog import SEMANTIC_PASSAGES_PER_FILE, Catalog
 from core.store.schema import FTS_OPTIONS
+from core.store.sparse_index import STEM as SPARSE_STEM
+from core.store.sparse_index import publish_sparse_segment
+from core.store.vectors import STEM as DENSE_STEM
+from core.store.vectors import SUFFIX as DENSE_SUFFIX
+from core.store.vectors import publish_dense_index, stored_dim
 
 
 @dataclass
@@ -36,6 +41,8 @@ class CheckReport:
 
 
 def check(catalog: Catalog, repair: bool = False) -> CheckReport:
+    """What is wrong with the index; with `repair`, fix what can be fixed in place and rebuild
+    the derived search indexes from SQLite."""
     report = CheckReport()
     conn = catalog.conn
     result = conn.execute("PRAGMA integrity_check").fetchall()
@@ -46,6 +53,8 @@ def check(catalog: Catalog, repair: bool = False) -> CheckReport:
         return report
     _check_fts(catalog, report, repair)
     _check_states(catalog, report, repair)
+    if repair:  # after the repairs above, which may have dropped vectors the old ones hold
+        rebuild_derived(catalog)
     _check_derived(catalog, report)
     report.queued_files = conn.execute(
         "SELECT count(*) FROM files WHERE state IN ('pending', 'text')").fetchone()[0]
@@ -125,6 +134,17 @@ def _check_states(catalog: Catalog, report: CheckReport, repair: bool) -> None:
     finding("passages of files that no longer exist",
             "FROM passages p WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = p.file_id)",
             drop_orphans)
+
+
+def rebuild_derived(catalog: Catalog) -> None:
+    """Throw the derived search indexes away and build them again from SQLite."""
+    for stem, suffix in ((SPARSE_STEM, ""), (DENSE_STEM, DENSE_SUFFIX)):
+        seg = segments.latest(catalog.index_dir, stem, suffix)
+        while seg is not None:
+            segments._remove(seg.path)
+            seg = segments.latest(catalog.index_dir, stem, suffix)
+    publish_sparse_segment(catalog, catalog.index_dir)
+    publish_dense_index(catalog, catalog.index_dir, dim=stored_dim(catalog))
 
 
 def _check_derived(catalog: Catalog, report: CheckReport) -> None:

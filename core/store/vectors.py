@@ -120,6 +120,12 @@ def _hamming(codes: np.ndarray, query: np.ndarray) -> np.ndarray:
     return _POPCOUNT[np.bitwise_xor(codes, query[None, :])].sum(axis=1)
 
 
+def stored_dim(catalog: Catalog) -> int:
+    """Dimensions of the stored dense vectors (the model's, before any are stored)."""
+    row = catalog.conn.execute("SELECT length(dense) FROM vectors LIMIT 1").fetchone()
+    return int(row[0]) if row else 384
+
+
 def publish_dense_index(catalog: Catalog, index_dir: Path, dim: int) -> Path:
     """Writer side: bring the published graph up to the catalog, incrementally if possible."""
     seg = segments.latest(index_dir, STEM, SUFFIX)
