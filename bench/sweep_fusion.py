@@ -99,14 +99,18 @@ def zscore_fuse(lists, weights):  # type: ignore[no-untyped-def]
     return fused
 
 
-def main(folders: list[str]) -> None:
-    data = []
+def load(folders: list[str]):  # type: ignore[no-untyped-def]
+    """Per collection: (collection, its evaluation index, document names, first-round lists)."""
     for folder in folders:
         collection = Collection.load(Path(folder))
         engine, names, _ = prepare_index(collection)
         lists = cached("sweep", engine, lambda e=engine, c=collection: lists_for(e, c))
-        data.append((collection, engine, names, lists))
         print(f"loaded {collection.name}", file=sys.stderr)
+        yield collection, engine, names, lists
+
+
+def main(folders: list[str]) -> None:
+    data = list(load(folders))
     steps = [round(0.05 * i, 2) for i in range(15)]
     grid = [w for w in itertools.product(steps, repeat=3) if abs(sum(w) - 1.0) < 1e-9]
     variants = {}

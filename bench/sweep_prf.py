@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import itertools
 import sys
-from pathlib import Path
 
 import numpy as np
 
-from bench.sweep_fusion import cached, doc_run, lists_for, passage_docs
-from core.evaluation.beir import Collection
+from bench.sweep_fusion import cached, doc_run, load, passage_docs
 from core.evaluation.metrics import evaluate
-from core.evaluation.runner import prepare_index
 from core.search.fusion import convex
 from core.search.prf import expand_sparse, rocchio
 from core.search.query import literal_query
@@ -65,14 +62,10 @@ def second_rounds(engine, collection, lists):  # type: ignore[no-untyped-def]
 
 def main(folders: list[str]) -> None:
     data = []
-    for folder in folders:
-        collection = Collection.load(Path(folder))
-        engine, names, _ = prepare_index(collection)
-        first = cached("sweep", engine, lambda e=engine, c=collection: lists_for(e, c))
+    for collection, engine, names, first in load(folders):
         second = cached("prf", engine,
                         lambda e=engine, c=collection, f=first: second_rounds(e, c, f))
         data.append((collection, engine, names, first, second, passage_docs(engine, names)))
-        print(f"loaded {collection.name}", file=sys.stderr)
     rows = []
     base = []
     for collection, engine, names, first, _, pm in data:
