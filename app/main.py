@@ -27,6 +27,8 @@ def create_app(qt_args: Sequence[str] = ()) -> QApplication:
     app.setDesktopFileName("spyglass")
     from app.icons import app_icon
     app.setWindowIcon(app_icon())
+    from app import gc_guard
+    gc_guard.install(app)  # cyclic garbage is collected on the GUI thread only
     return app
 
 

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import formatting, icons
+from app import formatting, gc_guard, icons
 from app.empty_state import EmptyState
 from app.filters import FilterBar
 from app.index_manager import IndexManager
@@ -119,6 +119,8 @@ class MainWindow(QMainWindow):
     def __init__(self, engine: Engine, settings: Settings | None = None,
                  watch: bool = True) -> None:
         super().__init__()
+        # Before any worker thread starts: Qt objects must never be garbage-collected on one.
+        gc_guard.install()
         self.engine = engine
         self.settings = settings or Settings.load()
         self.setWindowTitle("Spyglass")
