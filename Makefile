@@ -3,14 +3,26 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Exact versions (with hashes) of everything the runtime, test, eval and package extras need,
+# as tested; `make lock` refreshes it after a change to the dependencies in pyproject.toml.
+LOCK := packaging/requirements.lock
+UV_VERSION := 0.13.9
 
-.PHONY: run test lint bench bench-full models clean package dist launch-time
+.PHONY: run test lint lock bench bench-full models clean package dist launch-time ui-latency
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,eval,package]"
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Resolve pyproject.toml's ranges to the newest versions for every platform and Python >= 3.11.
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet uv==$(UV_VERSION)
+	.venv-lock/bin/uv pip compile pyproject.toml packaging/build-backend.in \
+		--extra test --extra eval --extra package --universal --generate-hashes \
+		--python-version 3.11 --custom-compile-command "make lock" -o $(LOCK)
 
 run: $(STAMP)
 	$(VENV)/bin/spyglass
@@ -59,3 +71,8 @@ launch-time: package
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache
+
+# Event-loop stalls of the real window while it indexes and searches, quiet and with two
+# CPU-bound programs running (bench/results/responsiveness.md).
+ui-latency: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) packaging/measure_responsiveness.py

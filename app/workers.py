@@ -58,12 +58,14 @@ class EngineRunner(QThread):
         with self._cond:
             return self._latest.get(channel) == rid
 
-    def stop(self, wait_ms: int = 10_000) -> None:
+    def stop(self) -> None:
+        """Drop waiting requests and return once the thread has ended (after the call in
+        progress, if any): a thread must never outlive the window that owns it."""
         with self._cond:
             self._stopping = True
             self._queue.clear()
             self._cond.notify()
-        self.wait(wait_ms)
+        self.wait()
 
     def run(self) -> None:
         while True:
@@ -162,14 +164,16 @@ class IndexWorker(QThread):
         """Stop the job in progress (what is stored so far stays; a rescan resumes)."""
         self._control.cancel()
 
-    def stop(self, wait_ms: int = 15_000) -> None:
+    def stop(self) -> None:
+        """Cancel the job in progress (what is stored stays) and return once the thread has
+        ended. Cancelling is prompt: the indexer checks between files and between passages."""
         with self._cond:
             self._stopping = True
             self._jobs.clear()
             self._updates.clear()
             self._cond.notify()
-        self._control.cancel()
-        self.wait(wait_ms)
+            self._control.cancel()
+        self.wait()
 
     # -- the thread --------------------------------------------------------------------------
 
@@ -229,10 +233,12 @@ class IndexWorker(QThread):
         raise ValueError(f"unknown index job {job.kind!r}")
 
     def _emit(self, p: Progress) -> None:
-        # Throttled: a flood of queued signals would make the UI thread the bottleneck.
+        # Throttled: a flood of queued signals would make the UI thread the bottleneck. A new
+        # phase and a phase's last event always go out, so a bar always ends at its total.
         now = time.monotonic()
         key = (p.phase, p.paused)
-        if key != self._last_key or p.phase == "done" or (
+        finished = p.total > 0 and p.done >= p.total
+        if key != self._last_key or p.phase == "done" or finished or (
                 now - self._last_emit >= self.PROGRESS_INTERVAL_S):
             self._last_key = key
             self._last_emit = now

@@ -267,7 +267,7 @@ class Engine:
                 raise EngineError("the index was closed")
             if self._searcher is None:
                 from core.encode.query import QueryEncoder
-                self._searcher = Searcher(self.index_dir, lambda: QueryEncoder(threads=2),
+                self._searcher = Searcher(self.index_dir, lambda: QueryEncoder(threads=1),
                                           readonly=self.readonly)
             return self._searcher
 

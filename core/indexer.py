@@ -13,8 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from core.encode.passages import Cancelled, PassageEncoder
 from core.extract.pool import WorkerPool
 from core.ingest import IngestResult, IngestTask, ingest
 from core.progress import Progress, RateMeter
@@ -28,14 +27,18 @@ ProgressCallback = Callable[[Progress], None]
 
 KEYWORD_COMMIT_FILES = 200  # files per transaction in the keyword phase
 KEYWORD_COMMIT_S = 1.0  # ... or this many seconds, whichever comes first
-SEMANTIC_BATCH = 64  # passages per encoding batch and per transaction (about a second)
+# Passages per encoding batch and per transaction: sized from the rate so far to take about
+# SEMANTIC_COMMIT_S, whatever the machine and its load, so that a kill loses at most that much
+# encoding and the progress bar moves smoothly.
+SEMANTIC_COMMIT_S = 1.0
+SEMANTIC_BATCH_MIN, SEMANTIC_BATCH_MAX = 8, 64
 PUBLISH_EVERY_S = 600.0  # refresh the published derived indexes during long encodes
 
 
 @dataclass(frozen=True)
 class IndexOptions:
     workers: int = max(1, min(4, (os.cpu_count() or 2)))  # extraction processes
-    threads: int | None = None  # encoder threads (None: one per physical core)
+    threads: int | None = None  # passages encoded at once (None: one per physical core)
     low_priority: bool = False
     max_file_mb: float = 200.0
     timeout_s: float = 60.0  # per-file extraction time limit
@@ -97,23 +100,6 @@ class IndexControl:
                 on_wait()
 
 
-class PassageEncoder:
-    """Both models over the same passages: dense vectors and sparse expansions."""
-
-    def __init__(self, threads: int | None = None) -> None:
-        from core.encode.dense import DenseEncoder
-        from core.encode.sparse import SparseEncoder
-
-        self.dense = DenseEncoder(threads=threads)
-        self.sparse = SparseEncoder(threads=threads)
-
-    def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, list[tuple[np.ndarray,
-                                                                             np.ndarray]]]:
-        # Both one passage per model call (see DenseEncoder.encode): a passage's vectors must not
-        # depend on its batch-mates, or a resumed index would differ from an uninterrupted one.
-        return self.dense.encode(texts), self.sparse.encode(texts)
-
-
 def passage_input(title: str, text: str) -> str:
     """What the encoders see: the passage, with the document's title in front for context."""
     title = " ".join(title.split())[:200]
@@ -166,7 +152,10 @@ class Indexer:
             self.keyword_phase(emit, control, report)
         lap("keyword")
         if self.options.semantic and not control.cancelled:
-            self.semantic_phase(emit, control, report)
+            try:
+                self.semantic_phase(emit, control, report)
+            finally:
+                self.close_encoder()
         lap("semantic")
         emit(Progress("finishing", 0, 0, 0.0, None))
         self.publish()
@@ -377,6 +366,7 @@ class Indexer:
             return
         meter = RateMeter()
         done, after = 0, 0
+        size = SEMANTIC_BATCH_MIN
         last_publish = time.monotonic()
         emit(Progress("semantic", 0, total, 0.0, None))
         while not control.cancelled:
@@ -384,13 +374,19 @@ class Indexer:
                 paused = Progress("semantic", done, total, 0.0, None, None, 0, paused=True)
                 control.wait_while_paused(lambda p=paused: emit(p))
                 continue
-            batch = self.catalog.passages_to_encode(SEMANTIC_BATCH, after_id=after)
+            batch = self.catalog.passages_to_encode(size, after_id=after)
             if not batch:
                 break
             after = batch[-1].id
-            rows, encoded = self._encode_batch(batch)
+            started = time.monotonic()
+            try:
+                rows, encoded = self._encode_batch(batch, lambda: control.cancelled)
+            except Cancelled:  # stop within a passage; this batch is encoded again next time
+                break
             with self.catalog.transaction():
                 self.catalog.store_vectors(rows)
+            rate = len(batch) / max(time.monotonic() - started, 1e-3)
+            size = max(SEMANTIC_BATCH_MIN, min(SEMANTIC_BATCH_MAX, int(rate * SEMANTIC_COMMIT_S)))
             report.encoded += encoded
             report.reused += len(batch) - encoded
             done += len(batch)
@@ -401,7 +397,13 @@ class Indexer:
                 self.publish()
                 last_publish = time.monotonic()
 
-    def _encode_batch(self, batch: Sequence) -> tuple[list[VectorRow], int]:
+    def close_encoder(self) -> None:
+        if self._encoder is not None:
+            self._encoder.close()
+            self._encoder = None
+
+    def _encode_batch(self, batch: Sequence, cancelled: Callable[[], bool] = lambda: False
+                      ) -> tuple[list[VectorRow], int]:
         """Encode each distinct passage text once; reuse vectors already in the catalog."""
         known = self.catalog.vectors_by_hash([p.hash for p in batch])
         todo: dict[bytes, str] = {}
@@ -410,7 +412,7 @@ class Indexer:
                 todo.setdefault(p.hash, passage_input(p.title, p.text))
         if todo:
             hashes = list(todo)
-            dense, sparse = self.encoder.encode([todo[h] for h in hashes])
+            dense, sparse = self.encoder.encode([todo[h] for h in hashes], cancelled)
             q, scales = quantize_dense(dense)
             for i, h in enumerate(hashes):
                 ids, weights = sparse[i]

@@ -18,7 +18,15 @@ def square(x: int) -> int:
 
 
 def hang(seconds: float) -> None:
+    """Blocked: uses no processor time (a parser waiting on something that never comes)."""
     time.sleep(seconds)
+
+
+def spin(seconds: float) -> None:
+    """Busy: uses `seconds` of processor time (a parser in an endless loop)."""
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
 
 
 def balloon(megabytes: int) -> int:

@@ -10,7 +10,7 @@ from tests.docs import write_corpus
 
 
 def test_twenty_kills_lose_nothing(tmp_path: Path) -> None:
-    docs = write_corpus(tmp_path / "docs", files=600, paragraphs=2)
+    docs = write_corpus(tmp_path / "docs", files=400, paragraphs=2)
     report = run_harness(docs, tmp_path, kills=20, seed=1)
     assert len(report.kills) == 20
     phases = {k.phase for k in report.kills}

@@ -11,6 +11,7 @@ import pytest
 
 from core.encode.dense import DenseEncoder
 from core.encode.models import ModelError, load_manifest, model_spec, physical_cores
+from core.encode.passages import Cancelled, PassageEncoder
 from core.encode.sparse import SparseEncoder
 from core.encode.tokenizer import encode_batch, load_tokenizer, tokenize
 from core.resources import models_dir
@@ -35,12 +36,12 @@ VARIED = [
 
 @pytest.fixture(scope="module")
 def dense() -> DenseEncoder:
-    return DenseEncoder(threads=2)
+    return DenseEncoder()
 
 
 @pytest.fixture(scope="module")
 def sparse() -> SparseEncoder:
-    return SparseEncoder(threads=2)
+    return SparseEncoder()
 
 
 def cos(a: np.ndarray, b: np.ndarray) -> float:
@@ -187,6 +188,43 @@ def test_sparse_default_encode_ignores_batch_mates(sparse: SparseEncoder) -> Non
         assert np.array_equal(ids, sids) and np.array_equal(w, sw)
     [(ids, w)] = sparse.encode([VARIED[2]])
     assert np.array_equal(ids, together[2][0]) and np.array_equal(w, together[2][1])
+
+
+def test_vectors_are_bit_identical_whatever_the_threads_and_lanes(
+        dense: DenseEncoder, sparse: SparseEncoder) -> None:
+    """An index must not depend on how it was encoded: lanes, threads or a machine's load."""
+    reference_dense, reference_sparse = dense.encode(VARIED), sparse.encode(VARIED)
+    pooled_dense = DenseEncoder(threads=2).encode(VARIED)
+    pooled_sparse = SparseEncoder(threads=2).encode(VARIED)
+    assert np.array_equal(pooled_dense, reference_dense)
+    for lanes in (1, 3):
+        encoder = PassageEncoder(lanes=lanes)
+        try:
+            lane_dense, lane_sparse = encoder.encode(VARIED)
+        finally:
+            encoder.close()
+        assert np.array_equal(lane_dense, reference_dense), lanes
+        for got in (lane_sparse, pooled_sparse):
+            for (ids, w), (rids, rw) in zip(got, reference_sparse, strict=True):
+                assert np.array_equal(ids, rids) and np.array_equal(w, rw)
+
+
+def test_encoding_stops_between_passages_when_cancelled() -> None:
+    encoder = PassageEncoder(lanes=2)
+    real = encoder.dense.encode
+    encoded: list[str] = []
+
+    def counting(texts):  # type: ignore[no-untyped-def]
+        encoded.extend(texts)
+        return real(texts)
+
+    encoder.dense.encode = counting  # type: ignore[method-assign]
+    try:
+        with pytest.raises(Cancelled):
+            encoder.encode(VARIED * 4, lambda: len(encoded) >= 3)
+    finally:
+        encoder.close()
+    assert 3 <= len(encoded) <= 3 + encoder.lanes  # at most the passages already under way
 
 
 def test_query_token_ids(sparse: SparseEncoder) -> None:

@@ -71,20 +71,43 @@ def test_unpicklable_result(pool: WorkerPool) -> None:
 def test_timeout_kills_and_replaces(pool: WorkerPool) -> None:
     before = set(pool.worker_pids())
     t0 = time.monotonic()
-    r = run_one(pool, ("hang", 60))
+    r = run_one(pool, ("spin", 60))  # an endless loop: stopped after 2 s of processor time
     assert not r.ok and r.error == "timed out after 2 s"
-    assert time.monotonic() - t0 < 10
+    assert time.monotonic() - t0 < 40  # long before the task's own minute, even on a busy machine
     assert set(pool.worker_pids()) != before  # the hung worker was replaced
     still_works(pool)
 
 
+def test_a_blocked_task_is_stopped_by_the_wall_clock() -> None:
+    with WorkerPool(pool_tasks.dispatch, processes=1, timeout_s=0.5) as p:
+        r = run_one(p, ("hang", 600))  # no processor time used: the wall-clock backstop
+        assert not r.ok and r.error == "timed out after 0.5 s"
+        still_works(p)
+
+
+def test_waiting_for_the_processor_is_not_a_timeout() -> None:
+    """A low-priority worker on a busy machine waits for a core most of the time; only the
+    processor time it used counts against its limit."""
+    with WorkerPool(pool_tasks.dispatch, processes=1, timeout_s=1.0) as p:
+        pid = p.worker_pids()[0]
+        r = run_one(p, ("echo", 1))  # started and ready
+        os.kill(pid, signal.SIGSTOP)  # as if never scheduled
+        p.submit("stopped", ("spin", 0.2))
+        assert list(p.results(timeout=3.0)) == []  # 3 s of waiting: longer than its limit
+        os.kill(pid, signal.SIGCONT)
+        (r,) = list(p.results())
+        assert r.ok, r.error
+
+
 @linux_only
-def test_memory_limit_rlimit(pool: WorkerPool) -> None:
-    r = run_one(pool, ("balloon", 3000))  # 3 GB at once: MemoryError under RLIMIT_AS
-    assert not r.ok and r.error == "ran out of memory (limit 1024 MB)"
-    r = run_one(pool, ("grow", 2000))  # gradually
-    assert not r.ok and r.error == "ran out of memory (limit 1024 MB)"
-    still_works(pool)
+def test_memory_limit_rlimit() -> None:
+    # A limit long enough for a gigabyte of page faults on a slow or busy machine.
+    with WorkerPool(pool_tasks.dispatch, processes=1, timeout_s=60, memory_mb=1024) as pool:
+        r = run_one(pool, ("balloon", 3000))  # 3 GB at once: MemoryError under RLIMIT_AS
+        assert not r.ok and r.error == "ran out of memory (limit 1024 MB)"
+        r = run_one(pool, ("grow", 2000))  # gradually
+        assert not r.ok and r.error == "ran out of memory (limit 1024 MB)"
+        still_works(pool)
 
 
 def test_memory_limit_by_rss_polling(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,7 +143,7 @@ def test_mixed_workload_every_task_exactly_once() -> None:
     bad = [
         ("segfault", None),
         ("abort", None),
-        ("hang", 30),
+        ("spin", 30),
         ("balloon", 3000),
         ("raise_value_error", "x"),
         ("hard_exit", 1),

@@ -20,7 +20,8 @@ import numpy as np
 from core.api import Engine
 from core.benchmark.system import PeakMemory
 from core.cli import COMMAND
-from core.indexer import IndexControl, IndexOptions, PassageEncoder, passage_input
+from core.encode.passages import PassageEncoder
+from core.indexer import IndexControl, IndexOptions, passage_input
 from core.progress import Progress
 from core.search import lexical
 from core.search.query import literal_query
@@ -84,7 +85,54 @@ def measure_indexing(source: Path, work: Path, semantic_seconds: float,
     figures["encoder_passages_per_s"] = measure_encoder(index, log)
     figures["semantic_vs_encoder"] = figures["semantic_passages_per_s"] / max(
         figures["encoder_passages_per_s"], 1e-9)
+    figures.update(measure_busy_machine(source, index, semantic_seconds / 2, log,
+                                        quiet_rate=figures["semantic_passages_per_s"]))
     return figures, peak.peak / 2**20
+
+
+BUSY_PROCESSES = 2  # other programs keeping the cores busy (this machine has 2)
+_BUSY_LOOP = "while True: pass"
+
+
+def continue_semantic(source: Path, index: Path, seconds: float) -> tuple[int, float]:
+    """Go on encoding the passages of a partly encoded index for about `seconds`, as a rerun of
+    `spyglass index` does (normal priority); returns (passages encoded, seconds of the phase)."""
+    control = IndexControl()
+    started: list[float] = []
+
+    def watch(p: Progress) -> None:
+        if p.phase == "semantic":
+            if not started:
+                started.append(time.monotonic())
+            elif time.monotonic() - started[0] > seconds:
+                control.cancel()
+
+    with Engine.open(index, IndexOptions(low_priority=False)) as engine:
+        report = engine.index([source], progress=watch, control=control)
+    return report.encoded, report.phase_s.get("semantic", 0.0)
+
+
+def measure_busy_machine(source: Path, index: Path, seconds: float, log: Callable[[str], None],
+                         quiet_rate: float) -> dict[str, float]:
+    """The semantic phase while BUSY_PROCESSES CPU-bound programs at normal priority compete
+    (started and stopped here), then quiet again; the share is the busy rate over the mean of
+    the two quiet ones of this run (the first is the fresh index's own semantic phase)."""
+    hogs = [subprocess.Popen([sys.executable, "-c", _BUSY_LOOP]) for _ in range(BUSY_PROCESSES)]
+    try:
+        busy_n, busy_s = continue_semantic(source, index, seconds)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    after_n, after_s = continue_semantic(source, index, seconds)
+    busy = busy_n / max(busy_s, 1e-9)
+    after = after_n / max(after_s, 1e-9)
+    quiet = (quiet_rate + after) / 2 if after_n else quiet_rate
+    log(f"semantic phase with {BUSY_PROCESSES} busy processes: {busy_n} passages in "
+        f"{busy_s:.1f} s ({busy:.1f}/s); quiet again: {after:.1f}/s; share "
+        f"{busy / max(quiet, 1e-9):.0%} of the quiet rate")
+    return {"busy_passages": float(busy_n), "busy_passages_per_s": busy,
+            "quiet_after_passages_per_s": after, "busy_share": busy / max(quiet, 1e-9)}
 
 
 def measure_encoder(index: Path, log: Callable[[str], None], sample: int = 384,
@@ -106,6 +154,7 @@ def measure_encoder(index: Path, log: Callable[[str], None], sample: int = 384,
         started = time.perf_counter()
         encoder.encode(texts)
         rates.append(len(texts) / (time.perf_counter() - started))
+    encoder.close()
     rate = float(np.median(rates))
     log(f"encoders alone: {rate:.1f} passages/s (median of {repeats} passes: "
         f"{', '.join(f'{r:.1f}' for r in rates)}) on {len(texts)} of the same passages")

@@ -14,7 +14,7 @@ from core.encode.tokenizer import length_batches, load_tokenizer, pad, tokenize
 class DenseEncoder:
     name = "dense"
 
-    def __init__(self, threads: int | None = None, max_length: int = 256,
+    def __init__(self, threads: int = 1, max_length: int = 256,
                  models_dir: Path | None = None) -> None:
         spec = model_spec(self.name, models_dir)
         if not 2 <= max_length <= 512:  # BERT has 512 positions

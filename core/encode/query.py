@@ -11,7 +11,7 @@ from core.encode.tokenizer import load_tokenizer
 
 
 class QueryEncoder:
-    def __init__(self, threads: int | None = None, models_dir: Path | None = None) -> None:
+    def __init__(self, threads: int = 1, models_dir: Path | None = None) -> None:
         self._dense = DenseEncoder(threads=threads, models_dir=models_dir)
         self.dim = self._dense.dim
         # The sparse side needs only the tokenizer: inference-free, no model at query time.

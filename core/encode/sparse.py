@@ -16,7 +16,7 @@ SparseVector = tuple[np.ndarray, np.ndarray]  # (token ids uint16 ascending, wei
 class SparseEncoder:
     name = "sparse"
 
-    def __init__(self, threads: int | None = None, max_length: int = 256,
+    def __init__(self, threads: int = 1, max_length: int = 256,
                  models_dir: Path | None = None) -> None:
         spec = model_spec(self.name, models_dir)
         if not 2 <= max_length <= 512:  # BERT has 512 positions

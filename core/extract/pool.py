@@ -32,6 +32,12 @@ import psutil
 from .types import ExtractionError
 
 _STARTUP_LIMIT_S = 60.0  # a worker that is not ready by then is considered broken
+# The time limit counts the processor time a task used, not the time it was waiting for one: on
+# a busy machine a low-priority worker gets a few percent of a core, and a 5-second PDF would
+# otherwise "time out" after a minute of waiting. A task that uses no CPU at all (blocked) is
+# stopped after WALL_FACTOR times the limit of wall-clock time.
+WALL_FACTOR = 5.0
+_CPU_POLL_S = 0.5  # how often the processor time of a task past its limit is looked at
 _MAX_START_FAILURES = 3  # consecutive start failures before the pool gives up
 _RSS_POLL_S = 0.25
 # RLIMIT_AS is only dependable on Linux; elsewhere the parent polls RSS (tests flip this).
@@ -82,6 +88,23 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: the kernel kills this worker when its parent dies, even in the middle of a task
+    (a worker otherwise notices only at its next read from the pipe, seconds later on a busy
+    machine). The parent may already have died while this process was starting: then go."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:
+        os._exit(0)
+
+
 def _worker_main(
     conn: Connection,
     func: Callable[[Any], Any],
@@ -89,7 +112,10 @@ def _worker_main(
     use_rlimit: bool,
     low_priority: bool,
     initializer: Callable[[], None] | None,
+    parent_pid: int = 0,
 ) -> None:
+    if parent_pid:
+        _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's business
     if low_priority:
         _lower_priority()
@@ -145,6 +171,7 @@ class _Worker:
     retiring: bool = False  # said it will exit after its last result (after a MemoryError)
     task: tuple[int, Hashable] | None = None  # (task id, key) in flight
     since: float = 0.0  # when the task in flight was sent
+    cpu_at_start: float = 0.0  # the worker's processor time (s) then
 
 
 class WorkerPool:
@@ -264,6 +291,7 @@ class WorkerPool:
                 self._use_rlimit,
                 self.low_priority,
                 self.initializer,
+                os.getpid(),
             ),
             name="spyglass-extract",
             daemon=True,  # never outlive the parent
@@ -321,13 +349,15 @@ class WorkerPool:
                 continue
             w.task = (task_id, key)
             w.since = time.monotonic()
+            w.cpu_at_start = self._cpu_s(w, unknown=0.0)
 
     def _next_deadline(self, now: float) -> float | None:
         """Seconds until the next time something must be checked, or None."""
         waits: list[float] = []
         for w in self._workers:
             if w.task is not None:
-                waits.append(w.since + self.timeout_s - now)
+                left = w.since + self.timeout_s - now
+                waits.append(left if left > 0 else _CPU_POLL_S)
                 if not self._use_rlimit:
                     waits.append(_RSS_POLL_S)
             elif not w.ready:
@@ -403,7 +433,7 @@ class WorkerPool:
     def _check_limits(self) -> None:
         now = time.monotonic()
         for w in list(self._workers):
-            if w.task is not None and now - w.since > self.timeout_s:
+            if w.task is not None and self._over_time(w, now):
                 self._finish(w, False, None, f"timed out after {self.timeout_s:g} s")
                 self._replace(w)
             elif w.task is not None and not self._use_rlimit and self._rss_mb(w) > self.memory_mb:
@@ -412,6 +442,23 @@ class WorkerPool:
             elif not w.ready and not w.retiring and now - w.born > _STARTUP_LIMIT_S:
                 self._start_failed("worker failed to start (timed out)")
                 self._replace(w)
+
+    def _over_time(self, w: _Worker, now: float) -> bool:
+        wall = now - w.since
+        if wall <= self.timeout_s:  # processor time never exceeds wall time (one thread)
+            return False
+        return (wall > self.timeout_s * WALL_FACTOR
+                or self._cpu_s(w) - w.cpu_at_start > self.timeout_s)
+
+    @staticmethod
+    def _cpu_s(w: _Worker, unknown: float = float("inf")) -> float:
+        """The worker's processor time so far; `unknown` if it cannot be read (at a check,
+        infinity: the task is then stopped at its limit, as by a wall clock)."""
+        try:
+            times = psutil.Process(w.proc.pid).cpu_times()
+            return times.user + times.system
+        except (psutil.Error, ValueError):
+            return unknown
 
     @staticmethod
     def _rss_mb(w: _Worker) -> float:

@@ -7,7 +7,6 @@ Used by tests/test_crash_consistency.py (a small corpus) and `spyglass bench --r
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import random
 import signal
@@ -71,12 +70,11 @@ def counts(index: Path) -> dict[str, int]:
 
 
 def top_results(index: Path, queries: tuple[str, ...] = QUERIES) -> dict[str, list[str]]:
-    out = {}
-    for q in queries:
-        run = subprocess.run([*COMMAND, "--index", str(index), "search", q, "-k", "5", "--json"],
-                             capture_output=True, text=True, timeout=300)
-        out[q] = [r["path"] for r in json.loads(run.stdout)] if run.returncode == 0 else []
-    return out
+    """The top 5 files of each query (in this process: the models load once, not per query)."""
+    from core.api import Engine
+
+    with Engine.open(index) as engine:
+        return {q: [hit.path for hit in engine.search(q, k=5).hits] for q in queries}
 
 
 def _phase(c: dict[str, int]) -> str:
@@ -100,10 +98,20 @@ def run_harness(docs: Path, work: Path, kills: int = 20, seed: int = 1, min_dela
     report.reference = counts(reference)
     index = work / "killed"
     for number in range(1, kills + 1):
+        vectors_before = _vectors(index)
         proc = subprocess.Popen([*COMMAND, "--index", str(index), "index", str(docs), "--quiet"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        delay = rng.uniform(min_delay, max_delay)
-        time.sleep(delay)
+        started_at = time.monotonic()
+        if number % 3 == 0:
+            # Every third kill waits for a state, not a time: the first batch of vectors this
+            # run commits (or the run's end), so kills land mid-encoding on a machine of any
+            # speed; then a little more, to hit the next batch anywhere in its course.
+            while proc.poll() is None and _vectors(index) <= vectors_before:
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, min_delay))
+        else:
+            time.sleep(rng.uniform(min_delay, max_delay))
+        delay = time.monotonic() - started_at
         children = _children(proc.pid)
         try:
             before = counts(index)
@@ -127,6 +135,13 @@ def run_harness(docs: Path, work: Path, kills: int = 20, seed: int = 1, min_dela
     report.result_mismatches = [q for q in QUERIES if ref_results[q] != final_results[q]]
     report.seconds = time.monotonic() - started
     return report
+
+
+def _vectors(index: Path) -> int:
+    try:
+        return counts(index).get("vectors", 0)
+    except sqlite3.Error:  # not created yet
+        return 0
 
 
 def _problems(index: Path) -> list[str]:

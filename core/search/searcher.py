@@ -389,7 +389,7 @@ class Searcher:
         """The query expanded by the sparse model too (a model call: for comparison only)."""
         if self._siamese is None:
             from core.encode.sparse import SparseEncoder
-            self._siamese = SparseEncoder(threads=2)
+            self._siamese = SparseEncoder()
         ids, weights = self._siamese.encode([query.text])[0]
         return self._sparse_terms(ids.astype(np.int64), weights, k, allowed)
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QDate
 
 from app.window import MainWindow
 from core.api import Engine
-from tests.gui.conftest import names, search
+from tests.gui.conftest import WAIT_MS, names, search
 
 QUERY = "lighthouse tomatoes tax sourdough pasta shed"
 
@@ -33,7 +33,7 @@ def _refilter(qtbot, window: MainWindow, change) -> list[str]:
     before = window.last_outcome
     change()
     qtbot.waitUntil(lambda: window.last_outcome is not before and not window.searching,
-                    timeout=15_000)
+                    timeout=WAIT_MS)
     return _results(window)
 
 

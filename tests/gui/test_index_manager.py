@@ -9,7 +9,7 @@ from app.window import MainWindow
 from core.api import Engine
 from core.progress import Progress
 from tests.docs import write_corpus
-from tests.gui.conftest import names, search
+from tests.gui.conftest import WAIT_MS, names, search
 from tests.gui.samples import write_broken
 
 
@@ -28,10 +28,10 @@ def test_first_run_add_folder_then_find(qtbot, make_window, engine: Engine,
     seen = _record(window)
     window.empty.button.click()
     assert window.pages.currentIndex() == 0  # straight to the search page
-    qtbot.waitUntil(lambda: window.index_bar.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: window.index_bar.isVisible(), timeout=WAIT_MS)
     # the worker is idle before its queued "finished" signal reaches the window: wait for that
     qtbot.waitUntil(lambda: "Adding a folder: done (9 new)" in window.message.text(),
-                    timeout=60_000)
+                    timeout=WAIT_MS)
     assert not window.indexer.busy
     phases = [p.phase for p in seen]
     assert "keyword" in phases and "semantic" in phases and phases[-1] == "done"
@@ -40,7 +40,7 @@ def test_first_run_add_folder_then_find(qtbot, make_window, engine: Engine,
     assert not window.index_bar.isVisible()  # hidden again when done
     assert names(search(qtbot, window, "sourdough loaf"))[0] == "bread.txt"
     qtbot.waitUntil(lambda: window.status is not None
-                    and window.status.files["indexed"] == 9, timeout=10_000)
+                    and window.status.files["indexed"] == 9, timeout=WAIT_MS)
     assert window.filters.folder_box.count() == 2
 
 
@@ -54,11 +54,11 @@ def test_manager_shows_roots_and_progress(qtbot, make_window, engine: Engine,
     values: list[int] = []
     manager.bar.valueChanged.connect(values.append)
     manager.add_button.click()
-    qtbot.waitUntil(lambda: manager.pause_button.isEnabled(), timeout=10_000)
-    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=120_000)
+    qtbot.waitUntil(lambda: manager.pause_button.isEnabled(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=WAIT_MS)
     assert len(set(values)) > 2, "the progress bar moved"
     qtbot.waitUntil(lambda: manager.roots.topLevelItemCount() == 1
-                    and manager.roots.topLevelItem(0).text(3) == "Up to date", timeout=10_000)
+                    and manager.roots.topLevelItem(0).text(3) == "Up to date", timeout=WAIT_MS)
     row = manager.roots.topLevelItem(0)
     assert row.text(1) == "60" and int(row.text(2).replace(",", "")) >= 60
     assert "on disk" in manager.footer.text() and "60 files indexed" in manager.footer.text()
@@ -72,10 +72,10 @@ def test_pause_and_resume(qtbot, make_window, engine: Engine, tmp_path: Path) ->
     seen = _record(window)
     window.add_folder(str(corpus))
     qtbot.waitUntil(lambda: any(p.done > 0 and p.phase in ("keyword", "semantic")
-                                for p in seen), timeout=60_000)
+                                for p in seen), timeout=WAIT_MS)
     manager.pause_button.click()
     assert window.indexer.paused
-    qtbot.waitUntil(lambda: seen[-1].paused, timeout=20_000)
+    qtbot.waitUntil(lambda: seen[-1].paused, timeout=WAIT_MS)
     assert manager.pause_button.text() == "Resume"
     assert manager.phase.text().startswith("Paused")
     frozen = (seen[-1].phase, seen[-1].done)
@@ -85,7 +85,7 @@ def test_pause_and_resume(qtbot, make_window, engine: Engine, tmp_path: Path) ->
     manager.pause_button.click()
     assert not window.indexer.paused
     qtbot.waitUntil(lambda: not window.indexer.busy and seen[-1].phase == "done",
-                    timeout=120_000)  # the last progress signal may trail the worker
+                    timeout=WAIT_MS)  # the last progress signal may trail the worker
     status = engine.status()
     assert status.files["indexed"] == 150 and status.passages_to_encode == 0
 
@@ -96,8 +96,8 @@ def test_failed_files_listed_with_reasons(qtbot, make_window, indexed: Engine,
     window = make_window(indexed)
     manager = window.show_index_manager()
     manager.rescan_all_button.click()
-    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=60_000)
-    qtbot.waitUntil(lambda: manager.problems.topLevelItemCount() == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: manager.problems.topLevelItemCount() == 2, timeout=WAIT_MS)
     rows = {manager.problems.topLevelItem(i).text(0): manager.problems.topLevelItem(i).text(1)
             for i in range(2)}
     assert set(rows) == {"corrupt.pdf", "letter.docx"}
@@ -110,16 +110,16 @@ def test_failed_files_listed_with_reasons(qtbot, make_window, indexed: Engine,
     item.setSelected(True)
     seen = _record(window)
     manager.retry_button.click()
-    qtbot.waitUntil(lambda: bool(seen) and seen[-1].phase == "done", timeout=60_000)
-    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=60_000)
-    qtbot.waitUntil(lambda: manager.problems.topLevelItemCount() == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1].phase == "done", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: manager.problems.topLevelItemCount() == 2, timeout=WAIT_MS)
 
     # Fixed on disk, then retried: gone from the list and searchable.
     broken[1].unlink()
     (library / "inbox" / "letter.docx").write_bytes(_docx("Quarterly letter about the orchard"))
     manager.retry_all_button.click()
-    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=60_000)
-    qtbot.waitUntil(lambda: manager.problems.topLevelItemCount() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: manager.problems.topLevelItemCount() == 1, timeout=WAIT_MS)
     assert manager.problems.topLevelItem(0).text(0) == "corrupt.pdf"
     assert "letter.docx" in names(search(qtbot, window, "orchard letter"))
 
@@ -127,7 +127,7 @@ def test_failed_files_listed_with_reasons(qtbot, make_window, indexed: Engine,
 def test_remove_folder_asks_first(qtbot, make_window, indexed: Engine, library: Path) -> None:
     window = make_window(indexed)
     manager = window.show_index_manager()
-    qtbot.waitUntil(lambda: manager.roots.topLevelItemCount() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: manager.roots.topLevelItemCount() == 1, timeout=WAIT_MS)
     manager.roots.setCurrentItem(manager.roots.topLevelItem(0))
     asked: list[str] = []
     window.confirm = lambda title, text: asked.append(title) is not None and False
@@ -137,8 +137,8 @@ def test_remove_folder_asks_first(qtbot, make_window, indexed: Engine, library: 
     assert not window.indexer.busy and len(indexed.roots()) == 1
     window.confirm = lambda title, text: True
     manager.remove_button.click()
-    qtbot.waitUntil(lambda: not indexed.roots(), timeout=30_000)
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=10_000)
+    qtbot.waitUntil(lambda: not indexed.roots(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.empty, timeout=WAIT_MS)
     assert library.exists() and (library / "notes" / "bread.txt").exists()
 
 

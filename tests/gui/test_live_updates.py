@@ -8,10 +8,10 @@ from pathlib import Path
 
 from app.window import MainWindow
 from core.api import Engine
-from tests.gui.conftest import names, search
+from tests.gui.conftest import WAIT_MS, names, search
 
 
-def _results_for(qtbot, window: MainWindow, query: str, until, timeout: int = 20_000) -> None:
+def _results_for(qtbot, window: MainWindow, query: str, until, timeout: int = WAIT_MS) -> None:
     """Search, then keep re-searching (as the window does after each update) until `until`."""
     search(qtbot, window, query, min_results=0)
     qtbot.waitUntil(lambda: until(names([i.hit.path for i in window.model.items])),
@@ -21,13 +21,13 @@ def _results_for(qtbot, window: MainWindow, query: str, until, timeout: int = 20
 def test_live_updates(qtbot, make_window, indexed: Engine, library: Path) -> None:
     window = make_window(indexed, watch=True)
     qtbot.waitUntil(lambda: window.watcher is not None
-                    and window.watcher.watched == {str(library)}, timeout=10_000)
+                    and window.watcher.watched == {str(library)}, timeout=WAIT_MS)
     assert names(search(qtbot, window, "sourdough loaf"))[0] == "bread.txt"
 
     # Deleted on disk: gone from the results.
     (library / "notes" / "bread.txt").unlink()
     qtbot.waitUntil(lambda: "bread.txt" not in names([i.hit.path for i in window.model.items]),
-                    timeout=15_000)
+                    timeout=WAIT_MS)
 
     # Created: found.
     (library / "notes" / "kayak.txt").write_text(
@@ -50,19 +50,19 @@ def test_live_updates(qtbot, make_window, indexed: Engine, library: Path) -> Non
 def test_watcher_survives_root_disappearing(qtbot, make_window, indexed: Engine,
                                             library: Path, tmp_path: Path) -> None:
     window = make_window(indexed, watch=True)
-    qtbot.waitUntil(lambda: window.watcher.watched == {str(library)}, timeout=10_000)
+    qtbot.waitUntil(lambda: window.watcher.watched == {str(library)}, timeout=WAIT_MS)
     moved = tmp_path / "unplugged"
     os.rename(library, moved)  # like an unmounted drive
-    qtbot.waitUntil(lambda: window.watcher.watched == set(), timeout=10_000)
+    qtbot.waitUntil(lambda: window.watcher.watched == set(), timeout=WAIT_MS)
     window.refresh_status()
     manager = window.show_index_manager()
     qtbot.waitUntil(lambda: manager.roots.topLevelItemCount() == 1
                     and manager.roots.topLevelItem(0).text(3).startswith("Missing"),
-                    timeout=10_000)
+                    timeout=WAIT_MS)
     # The index keeps its files while the root is away.
     assert indexed.status().files["indexed"] == 9
     os.rename(moved, library)
     window.refresh_status()
-    qtbot.waitUntil(lambda: window.watcher.watched == {str(library)}, timeout=10_000)
+    qtbot.waitUntil(lambda: window.watcher.watched == {str(library)}, timeout=WAIT_MS)
     (library / "notes" / "new.txt").write_text("Harpsichord tuning notes.", encoding="utf-8")
     _results_for(qtbot, window, "harpsichord tuning", lambda got: got[:1] == ["new.txt"])

@@ -9,12 +9,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.window import MainWindow
-from tests.gui.conftest import names, search
+from tests.gui.conftest import WAIT_MS, names, search
 
 
 def _wait_preview(qtbot, window: MainWindow, name: str) -> None:
     qtbot.waitUntil(lambda: window.preview.data is not None
-                    and Path(window.preview.data.path).name == name, timeout=15_000)
+                    and Path(window.preview.data.path).name == name, timeout=WAIT_MS)
 
 
 def test_preview_hits_and_pages(qtbot, window: MainWindow) -> None:
@@ -74,7 +74,7 @@ def test_why_this_result(qtbot, window: MainWindow) -> None:
     qtbot.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     panel = window.preview.explain
     assert panel.isVisible()
-    qtbot.waitUntil(lambda: panel.explanation is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: panel.explanation is not None, timeout=WAIT_MS)
     ex = panel.explanation
     assert ex.matched_words == []
     assert "car" in [t for t, _ in ex.expansion_terms]
@@ -88,7 +88,7 @@ def test_why_this_result(qtbot, window: MainWindow) -> None:
     # A keyword match lists its words; the panel follows the selection.
     search(qtbot, window, "sourdough loaf")
     qtbot.waitUntil(lambda: panel.explanation is not None
-                    and bool(panel.explanation.matched_words), timeout=15_000)
+                    and bool(panel.explanation.matched_words), timeout=WAIT_MS)
     assert set(panel.explanation.matched_words) >= {"sourdough", "loaf"}
     window.preview.why_button.click()
     assert not panel.isVisible()

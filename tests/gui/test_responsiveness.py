@@ -1,9 +1,18 @@
-"""The UI thread stays responsive while indexing runs, and the window appears quickly."""
+"""The UI thread never does engine work, while indexing runs and while searching; the window is
+shown before any model is loaded.
+
+These assert what keeps the window responsive, not how fast this machine happens to be today:
+the event-loop gaps and the launch time are measured by packaging/measure_responsiveness.py
+and packaging/measure_launch.py (bench/results/), on a quiet and on a busy machine.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -12,15 +21,33 @@ from PySide6.QtCore import QTimer
 from core.api import Engine
 from tests.conftest import REPO
 from tests.docs import write_corpus
-from tests.gui.conftest import search
+from tests.gui.conftest import WAIT_MS, search
 
 TICK_MS = 10
-MAX_GAP_MS = 100
+ENGINE_CALLS = ("index", "update_paths", "remove_root", "set_excludes", "retry_failed",
+                "roots", "search", "explain", "more_like_this", "expansion_terms", "status",
+                "file_text", "preview_text", "doctor")
 
 
-def test_event_loop_latency_while_indexing(qtbot, make_window, engine: Engine,
-                                           tmp_path: Path) -> None:
+def _record_threads(engine: Engine) -> list[tuple[str, str]]:
+    """Wrap the engine's calls (on this instance) to record (call, thread name)."""
+    calls: list[tuple[str, str]] = []
+    for name in ENGINE_CALLS:
+        original = getattr(engine, name)
+
+        @functools.wraps(original)
+        def wrapper(*args, _name=name, _original=original, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append((_name, threading.current_thread().name))
+            return _original(*args, **kwargs)
+
+        setattr(engine, name, wrapper)
+    return calls
+
+
+def test_no_engine_work_on_the_ui_thread(qtbot, make_window, engine: Engine,
+                                         tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", 130)
+    calls = _record_threads(engine)
     window = make_window(engine)
     gaps: list[float] = []
     last = [time.perf_counter()]
@@ -30,27 +57,30 @@ def test_event_loop_latency_while_indexing(qtbot, make_window, engine: Engine,
         gaps.append((now - last[0]) * 1000)
         last[0] = now
 
-    timer = QTimer(interval=TICK_MS)
+    timer = QTimer(window, interval=TICK_MS)  # parented: never left to the garbage collector
     timer.timeout.connect(tick)
     window.add_folder(str(corpus))
-    qtbot.waitUntil(lambda: window.indexer.busy, timeout=5_000)
+    qtbot.waitUntil(lambda: window.indexer.busy, timeout=WAIT_MS)
     last[0] = time.perf_counter()
     timer.start()
-    # Search while it indexes, as a person would.
+    # Search while it indexes, as a person would, then look at a result.
     qtbot.waitUntil(lambda: window.progress is not None and window.progress.phase == "semantic",
-                    timeout=60_000)
+                    timeout=WAIT_MS)
     search(qtbot, window, "compiler kernel lantern")
-    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=120_000)
+    qtbot.waitUntil(lambda: window.preview.data is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=WAIT_MS)
     timer.stop()
+    during = list(calls)  # the test's own calls below run on this thread
     status = engine.status()
     assert status.passages >= 300, "a real run of a few hundred passages"
-    worst = max(gaps)
-    print(f"\nevent loop: {len(gaps)} ticks, max gap {worst:.1f} ms, "
+    assert {"index", "search", "expansion_terms", "status", "preview_text"} <= {
+        name for name, _ in during}
+    assert [name for name, thread in during if thread == threading.main_thread().name] == []
+    print(f"\nevent loop: {len(gaps)} ticks, max gap {max(gaps):.1f} ms, "
           f"p99 {sorted(gaps)[int(len(gaps) * 0.99)]:.1f} ms, passages {status.passages}")
-    assert worst < MAX_GAP_MS
 
 
-def test_window_appears_quickly(tmp_path: Path) -> None:
+def test_window_is_shown_before_the_models_load(tmp_path: Path) -> None:
     script = f"""
 import sys, time
 t0 = time.perf_counter()
@@ -64,14 +94,17 @@ engine = Engine.open({str(tmp_path / "index")!r})
 window = MainWindow(engine, Settings(), watch=False)
 window.show()
 app.processEvents()
-print(f"{{time.perf_counter() - t0:.3f}}")
+import json
+print(json.dumps({{"shown_s": time.perf_counter() - t0, "searcher": engine._searcher is not None,
+                  "models": [m for m in ("core.encode.dense", "core.encode.query")
+                             if m in sys.modules]}}))
 window.shutdown()
 engine.close()
 """
     env = {"QT_QPA_PLATFORM": "offscreen", "SPYGLASS_CONFIG": str(tmp_path / "s.json"),
            "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         env=env, timeout=60, check=True)
-    shown_after = float(out.stdout.strip().splitlines()[-1])
-    print(f"\nwindow shown after {shown_after:.2f} s (imports included)")
-    assert shown_after < 2.0
+                         env=env, timeout=600, check=True)
+    shown = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"\nwindow shown after {shown['shown_s']:.2f} s (imports included)")
+    assert shown["models"] == [] and not shown["searcher"]

@@ -10,7 +10,7 @@ from PySide6.QtGui import QGuiApplication
 
 from app.search_view import chips_html, snippet_html
 from app.window import MainWindow
-from tests.gui.conftest import names, search
+from tests.gui.conftest import WAIT_MS, names, search
 
 
 def test_typing_shows_results(qtbot, window: MainWindow, library: Path) -> None:
@@ -23,14 +23,14 @@ def test_typing_shows_results(qtbot, window: MainWindow, library: Path) -> None:
     assert "background-color" in snippet_html(item, window.palette(), False)
     assert "result" in window.message.text()
     # The first result is selected and previewed.
-    qtbot.waitUntil(lambda: window.preview.data is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.preview.data is not None, timeout=WAIT_MS)
     assert window.preview.data.path == str(library / "notes" / "bread.txt")
 
 
 def test_results_as_you_type_drop_stale_searches(qtbot, window: MainWindow) -> None:
     # Every keystroke restarts the pause; only the last query's results are shown.
     qtbot.keyClicks(window.field, "brake pads")
-    qtbot.waitUntil(lambda: window.last_outcome is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: window.last_outcome is not None, timeout=WAIT_MS)
     assert window.last_outcome.query == "brake pads"
     assert names([i.hit.path for i in window.model.items])[0] == "car.txt"
 
@@ -94,7 +94,7 @@ def test_context_menu_actions(qtbot, window: MainWindow, library: Path) -> None:
 
     actions["More like this"].trigger()
     qtbot.waitUntil(lambda: window.similar_to is not None and not window.searching,
-                    timeout=15_000)
+                    timeout=WAIT_MS)
     assert window.similar_banner.isVisible()
     assert item.hit.path not in [i.hit.path for i in window.model.items]
     qtbot.keyClick(window.field, Qt.Key.Key_Escape)
@@ -105,8 +105,8 @@ def test_exclude_folder_from_results(qtbot, window: MainWindow, library: Path) -
     paths = search(qtbot, window, "weeknight pasta garlic")
     assert names(paths)[0] == "recipes.html"
     window.exclude_folder(window.model.items[0])
-    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "recipes.html" not in names(
-        [i.hit.path for i in window.model.items]), timeout=15_000)
+        [i.hit.path for i in window.model.items]), timeout=WAIT_MS)
     root = next(r for r in window.engine.roots() if r.path == str(library))
     assert "/web/" in root.excludes

@@ -7,7 +7,7 @@ from pathlib import Path
 from app.settings_dialog import SettingsDialog, index_options, parse_types
 from core.api import Engine
 from core.settings import Settings
-from tests.gui.conftest import names, search
+from tests.gui.conftest import WAIT_MS, names, search
 
 
 def test_settings_dialog_saves(qtbot, tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_file_types_setting_applies_to_indexing(qtbot, make_window, engine: Engi
     settings = Settings(file_types=["pdf"], low_priority=True)
     window = make_window(engine, settings=settings)
     window.add_folder(str(library))
-    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=60_000)
+    qtbot.waitUntil(lambda: not window.indexer.busy, timeout=WAIT_MS)
     assert engine.options.low_priority and tuple(engine.options.file_types) == ("pdf",)
     assert engine.status().files["indexed"] == 1
     assert names(search(qtbot, window, "lighthouse")) == ["report.pdf"]
