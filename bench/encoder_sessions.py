@@ -112,13 +112,17 @@ def main() -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(f"""# Encoder sessions: threads, spinning and lanes
 
-Written by `bench/encoder_sessions.py` on {time.strftime('%Y-%m-%d')} (median of {args.repeats}
-interleaved runs of {args.seconds:.0f} s each). Dense + sparse model, each passage alone per model
-call, {len(ids)} generated prose passages (mean {statistics.mean(map(len, ids)):.0f} word
-pieces). Busy: two CPU-bound programs at normal priority run meanwhile. The first row was the
-shipped setting before; the shipped one now is 1 thread, no spinning, one lane per core.
+Written by `bench/encoder_sessions.py` on {time.strftime('%Y-%m-%d')}: median of {args.repeats} \
+interleaved runs of {args.seconds:.0f} s. The dense and the sparse model on {len(ids)} generated \
+prose passages (mean {statistics.mean(map(len, ids)):.0f} word pieces), each passage alone per \
+model call and the two models one after the other, as the indexer runs them. Busy: two CPU-bound \
+programs at normal priority run meanwhile. The first row is onnxruntime's default (and what \
+Spyglass shipped before): its spinning pool threads also compete with the other model's session \
+here, which the old indexer avoided by running 64 passages through one model, then the other; \
+`bench/semantic_ab.py` compares the two indexers end to end. Spyglass now runs one \
+single-threaded, non-spinning session per model and one lane per core (row 4).
 
-| intra-op threads | spinning | lanes | quiet passages/s | vs first row | busy passages/s | busy / quiet |
+| intra-op threads | spinning | lanes | quiet /s | vs first row | busy /s | busy / quiet |
 |---|---|---|---|---|---|---|
 {chr(10).join(lines)}
 """, encoding="utf-8")

@@ -73,9 +73,10 @@ def test_closing_waits_for_a_search_in_flight(tmp_path: Path) -> None:
 
     thread = threading.Thread(target=searching)
     thread.start()
-    time.sleep(0.5)
+    while not results and thread.is_alive():  # searching, with the next search under way
+        time.sleep(0.01)
     engine.close()
-    thread.join(60)
+    thread.join()
     assert not thread.is_alive()
     assert results and all(r.hits for r in results)
     assert errors == ["the index was closed"]

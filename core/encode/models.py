@@ -116,10 +116,11 @@ def create_session(spec: ModelSpec, threads: int = 1) -> ort.InferenceSession:
     Parallelism comes from running several passages at once (core/encode/passages.py), not from
     splitting one passage's operators across threads: an intra-op pool synchronises at every
     operator, and on a busy machine one descheduled pool thread stalls the others (spinning
-    ones burn the core meanwhile). Measured here, dense + sparse on 256-piece passages,
-    passages/s quiet / with two CPU hogs: 2 pool threads spinning 7.6 / 4.0, not spinning
-    13.3 / 6.2; two single-threaded lanes 17.0 / 7.8. Vectors are bit-identical whatever the
-    thread count (tests/test_encode.py).
+    ones burn the core meanwhile). bench/results/encoder-sessions.md has the measurements; end
+    to end (bench/semantic_ab.py, the real indexer on 700 SciFact abstracts, 2 cores) the old
+    2-thread spinning pool encoded 16.6 passages/s quiet and 6.2 with two CPU hogs (39%), 3.2
+    with six (19%); two single-threaded lanes 19.2, 9.9 (53%) and 4.7 (23%, the fair share being
+    25%). Vectors are bit-identical whatever the thread count (tests/test_encode.py).
     """
     so = ort.SessionOptions()
     so.intra_op_num_threads = max(1, threads)

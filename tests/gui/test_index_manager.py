@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.window import MainWindow
+from app.workers import IndexWorker
 from core.api import Engine
 from core.progress import Progress
 from tests.docs import write_corpus
@@ -152,3 +153,17 @@ def _docx(text: str) -> bytes:
     out = io.BytesIO()
     d.save(out)
     return out.getvalue()
+
+
+def test_a_phase_always_ends_at_its_total(engine: Engine) -> None:
+    """Progress is throttled to ~10 events a second, but a phase's last event always goes out:
+    under load the last keyword event that reached the window once said 3 of 9."""
+    worker = IndexWorker(engine, lambda: engine.options)
+    seen: list[Progress] = []
+    worker.progress.connect(seen.append)  # same thread: delivered at once
+    for phase, total in (("keyword", 9), ("semantic", 5)):
+        for done in range(total + 1):  # faster than the throttle lets through
+            worker._emit(Progress(phase, done, total, 1.0, None))
+    for phase, total in (("keyword", 9), ("semantic", 5)):
+        last = [p for p in seen if p.phase == phase][-1]
+        assert (last.done, last.total) == (total, total)
