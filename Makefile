@@ -11,7 +11,7 @@ UV_VERSION := 0.13.9
 .PHONY: run test lint lock bench bench-full models clean package dist launch-time ui-latency
 
 $(STAMP): pyproject.toml $(LOCK)
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)  # nothing left over from an older lock
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
