@@ -80,3 +80,23 @@ def test_more_like_this_uses_the_chosen_result(engine: Engine) -> None:
     by_python = [Path(h.path).name for h in engine.more_like_this(
         engine.search("exceptions", k=1, mode="keyword").hits[0].passage_id, 3, query).hits]
     assert by_bread != by_python
+
+
+def test_sparse_query_keeps_every_piece_of_a_word(engine: Engine) -> None:
+    """Words the vocabulary splits ("melatonin" -> mel ##aton ##in) keep all their pieces, as
+    the documents were encoded; stop words go as whole words only ("an" stays in "anemia")."""
+    searcher = engine.searcher
+    vocab = {i: t for t, i in searcher.encoder._tokenizer.get_vocab().items()}
+    words = dict(searcher.encoder.word_pieces("the anemia of melatonin"))
+    assert [vocab[i] for i in words["anemia"]] == ["an", "##emia"]
+    assert [vocab[i] for i in words["melatonin"]] == ["mel", "##aton", "##in"]
+    searcher.sync()
+    terms, weights = searcher.sparse_query("the anemia of melatonin")
+    kept = {vocab[int(t)] for t in terms}
+    present = {vocab[i] for w in ("anemia", "melatonin") for i in words[w]
+               if searcher.sparse.df([i])[0] > 0}  # the query side scores indexed terms only
+    assert kept == present and any(p.startswith("##") for p in kept)
+    assert "the" not in kept and "of" not in kept and (weights > 0).all()
+    # What the documents were encoded with finds the document through the split word.
+    hits = engine.search("melatonin", k=1, mode="sparse").hits
+    assert hits and Path(hits[0].path).name == "sleep.txt"
