@@ -6,7 +6,9 @@ indexes:
 
 Per collection and query, the three first-round lists are computed once; fusion variants are then
 scored offline. Prints nDCG@10 per collection and the mean, for each variant, and its smallest
-margin over the best single list of each collection (the issue's "hybrid >= best single + 0.02").
+margin over the best single list of each collection (the issue's "hybrid >= best single + 0.02");
+then the leave-one-collection-out table: for each collection, the variant with the best mean on
+the other three and what it scores on the one left out (bench/loo.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.loo import Variant, leave_one_out, table
 from core.evaluation.beir import Collection
 from core.evaluation.metrics import evaluate
 from core.evaluation.runner import prepare_index
@@ -26,12 +29,14 @@ from core.search.query import literal_query
 from core.search.searcher import CANDIDATES
 
 DEPTH = CANDIDATES  # what the shipped searcher takes from each list
+QUERY_SIDE = 2  # bump when the query side changes what the lists hold (2: every word piece)
 
 
 def cached(kind: str, engine, compute):  # type: ignore[no-untyped-def]
     """`compute()`, pickled in /tmp under the name of the evaluation index it ran on (corpus,
-    models and pipeline version), so lists from an older encoding are never reused."""
-    path = Path(f"/tmp/spyglass-{kind}-{engine.index_dir.parent.name}.pickle")
+    models and pipeline version) and of the query side, so lists from an older encoding or an
+    older query side are never reused."""
+    path = Path(f"/tmp/spyglass-{kind}-{engine.index_dir.parent.name}-q{QUERY_SIDE}.pickle")
     if path.exists():
         return pickle.loads(path.read_bytes())
     value = compute()
@@ -152,6 +157,11 @@ def main(folders: list[str]) -> None:
     for mean, margin, name, scores in rows:
         print(f"{mean:.4f} | {margin:+.4f} | " + " | ".join(f"{s:.4f}" for s in scores)
               + f" | {name}")
+    names = [c.name for c, *_ in data]
+    held = leave_one_out([Variant(name, scores) for _, _, name, scores in rows], names,
+                         best_single)
+    print("\nleave one collection out (fusion chosen on the other collections):")
+    print(table(held, "best single list"))
     for _, engine, _, _ in data:
         engine.close()
 

@@ -2,10 +2,15 @@
 constants in core/search/prf.py). Reuses the first-round lists bench/sweep_fusion.py cached
 (or computes them):
 
-    .venv/bin/python bench/sweep_prf.py ../shared/datasets/*/
+    .venv/bin/python bench/sweep_prf.py ../shared/datasets/{scifact,nfcorpus,cranfield,cisi}*/
 
-Second-round lists are computed for each feedback depth, Rocchio weight and expansion setting;
-interpolation with the first round and the adaptive skip are then scored offline.
+Scores what the shipped searcher does: file-level fusion of the first round with the hybrid
+weights, feedback passages from its passage-level fusion, a second round with Rocchio on the
+dense query and term expansion on the sparse one, fused at file level again and interpolated
+with the first. Second-round lists are computed once for each feedback depth, Rocchio weight and
+expansion setting; everything after is scored offline. Prints every variant, then the
+leave-one-collection-out table (chosen on three collections, scored on the fourth) against
+plain hybrid.
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ import sys
 
 import numpy as np
 
-from bench.sweep_fusion import cached, doc_run, load, passage_docs
+from bench.loo import Variant, leave_one_out, table
+from bench.sweep_fusion import cached, load, passage_docs
 from core.evaluation.metrics import evaluate
-from core.search.fusion import convex
+from core.search.fusion import best_per_file, convex, minmax
 from core.search.prf import expand_sparse, rocchio
 from core.search.query import literal_query
 from core.search.searcher import HYBRID_WEIGHTS
@@ -26,8 +32,17 @@ from core.store.codec import blob_to_dense, blob_to_sparse
 
 DEPTH = 200
 FEEDBACK = (1, 2, 3)
-BETAS = (0.6, 1.0, 1.5)  # (earlier runs: 2, 3, 5, 8 passages and beta 0.3 did worse)
-EXPANSIONS = ((10, 0.3), (10, 0.6), (30, 0.3), (30, 0.6))
+BETAS = (0.6, 1.0, 1.5)
+EXPANSIONS = ((10, 0.6), (30, 0.3))
+SECOND_WEIGHTS = {"same": HYBRID_WEIGHTS,
+                  "k.3 s.1 d.6": {"keyword": 0.3, "sparse": 0.1, "dense": 0.6},
+                  "k.3 s.2 d.5": {"keyword": 0.3, "sparse": 0.2, "dense": 0.5}}
+
+
+def feedback_passages(first: dict[str, dict[int, float]], m: int) -> list[int]:
+    """The shipped choice: the best passages of the first round's passage-level fusion."""
+    fused = convex(first, HYBRID_WEIGHTS, DEPTH)[0]
+    return sorted(fused, key=fused.__getitem__, reverse=True)[:m]
 
 
 def second_rounds(engine, collection, lists):  # type: ignore[no-untyped-def]
@@ -36,13 +51,11 @@ def second_rounds(engine, collection, lists):  # type: ignore[no-untyped-def]
     out = {}
     for qid, text in collection.queries.items():
         q = literal_query(text)
-        fused = convex(lists[qid], HYBRID_WEIGHTS, DEPTH)[0]
-        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
         vec = s.encoder.dense(q.text)
         terms, weights = s.sparse_query(q.text)
         rounds = {}
         for m in FEEDBACK:
-            top = ranked[:m]
+            top = feedback_passages(lists[qid], m)
             rows = s.catalog.conn.execute(
                 f"SELECT passage_id, dense, scale, sparse FROM vectors WHERE passage_id IN "
                 f"({','.join('?' * len(top))})", top).fetchall() if top else []
@@ -60,52 +73,97 @@ def second_rounds(engine, collection, lists):  # type: ignore[no-untyped-def]
     return out
 
 
+class Query:
+    """One query's lists, normalised at file level once (fusion is then a weighted sum)."""
+
+    def __init__(self, qid: str, text: str, first, second, owner) -> None:  # type: ignore[no-untyped-def]
+        self.qid = qid
+        self.words = content_word_count(text)
+        self.files = {key: minmax(best_per_file(scores, owner))
+                      for key, scores in [*first.items(), *second.items()]}
+        self.first = self.mix({m: (m, w) for m, w in HYBRID_WEIGHTS.items()})
+        top = sorted(self.first.values(), reverse=True)
+        self.gap = top[0] - top[min(len(top), 10) - 1] if len(top) > 1 else 0.0
+        best = {m: sorted(self.files[m], key=self.files[m].__getitem__, reverse=True)[:5]
+                for m in ("keyword", "dense")}
+        # How much the two strongest lists agree on the top files: feedback learns from them.
+        self.agreement = len(set(best["keyword"]) & set(best["dense"])) / 5
+
+    def mix(self, parts: dict[str, tuple[object, float]]) -> dict[str, float]:
+        total = sum(w for _, w in parts.values()) or 1.0
+        out: dict[str, float] = {}
+        for key, w in parts.values():
+            for f, v in self.files[key].items():
+                out[f] = out.get(f, 0.0) + w / total * v
+        return out
+
+
+def ranking(scores: dict[str, float], qid: str) -> dict[str, float]:
+    top = sorted(((d, v) for d, v in scores.items() if d != qid), key=lambda kv: -kv[1])[:100]
+    return {d: float(100 - i) for i, (d, _) in enumerate(top)}
+
+
+def run_variant(queries: list[Query], m: int, beta: float, expansion: tuple[int, float] | None,
+                max_words: int, before: float, w2: dict[str, float], rule: str
+                ) -> dict[str, dict[str, float]]:
+    run = {}
+    for q in queries:
+        keep = before
+        if rule.startswith("skip<"):  # no feedback when the lists disagree
+            if q.agreement < float(rule[5:]):
+                keep = 1.0
+        elif rule == "damp":  # the less the lists agree, the more the first round counts
+            keep = 1 - (1 - before) * q.agreement
+        if keep >= 1.0:
+            run[q.qid] = ranking(q.first, q.qid)
+            continue
+        parts = {"keyword": ("keyword", w2["keyword"]),
+                 "dense": (("dense", m, beta), w2["dense"]),
+                 "sparse": ("sparse", w2["sparse"])}
+        if expansion is not None and q.words <= max_words:
+            parts["sparse"] = (("sparse", m, *expansion), w2["sparse"])
+        second = q.mix(parts)
+        mixed = {f: keep * q.first.get(f, 0.0) + (1 - keep) * second.get(f, 0.0)
+                 for f in q.first.keys() | second.keys()}
+        run[q.qid] = ranking(mixed, q.qid)
+    return run
+
+
 def main(folders: list[str]) -> None:
     data = []
     for collection, engine, names, first in load(folders):
         second = cached("prf", engine,
                         lambda e=engine, c=collection, f=first: second_rounds(e, c, f))
-        data.append((collection, engine, names, first, second, passage_docs(engine, names)))
-    rows = []
-    base = []
-    for collection, engine, names, first, _, pm in data:
-        run = doc_run(engine, names, {q: convex(L, HYBRID_WEIGHTS, DEPTH)[0]
-                                      for q, L in first.items()}, pm)
-        base.append(evaluate(collection.qrels, run)["ndcg@10"])
+        pm = passage_docs(engine, names)
+        queries = [Query(qid, collection.queries[qid], first[qid], second[qid], pm)
+                   for qid in first]
+        data.append((collection, queries))
+        engine.close()
+        print(f"prepared {collection.name}", file=sys.stderr)
+    base = [evaluate(c.qrels, {q.qid: ranking(q.first, q.qid) for q in qs})["ndcg@10"]
+            for c, qs in data]
     print("hybrid (no feedback): " + " ".join(f"{b:.4f}" for b in base))
-    second_weights = {"same": HYBRID_WEIGHTS,
-                      "k.3 s.1 d.6": {"keyword": 0.3, "sparse": 0.1, "dense": 0.6},
-                      "k.3 s.2 d.5": {"keyword": 0.3, "sparse": 0.2, "dense": 0.5},
-                      "k.4 s.2 d.4": {"keyword": 0.4, "sparse": 0.2, "dense": 0.4}}
-    for m, beta, (n_terms, weight), before, gap, w2, max_words in itertools.product(
-            FEEDBACK, BETAS, [(0, 0.0), *EXPANSIONS], (0.0, 0.2), (0.0,), second_weights,
-            (3, 8, 12, 1000)):
-        scores = []
-        for collection, engine, names, first, second, pm in data:
-            fused_by_q = {}
-            for q, L in first.items():
-                f1 = convex(L, HYBRID_WEIGHTS, DEPTH)[0]
-                ranked = sorted(f1.values(), reverse=True)
-                if len(ranked) < 2 or ranked[0] - ranked[min(len(ranked), 10) - 1] < gap:
-                    fused_by_q[q] = f1
-                    continue
-                L2 = dict(L)
-                L2["dense"] = second[q][("dense", m, beta)]
-                if n_terms and content_word_count(collection.queries[q]) <= max_words:
-                    L2["sparse"] = second[q][("sparse", m, n_terms, weight)]
-                f2 = convex(L2, second_weights[w2], DEPTH)[0]
-                fused_by_q[q] = {p: before * f1.get(p, 0.0) + (1 - before) * f2.get(p, 0.0)
-                                 for p in set(f1) | set(f2)}
-            run = doc_run(engine, names, fused_by_q, pm)
-            scores.append(evaluate(collection.qrels, run)["ndcg@10"])
-        worst = min(s - b for s, b in zip(scores, base, strict=True))
-        rows.append((float(np.mean(scores)), worst, m, beta, n_terms, weight, before, gap,
-                     f"{w2} expand<={max_words}", scores))
-    rows.sort(key=lambda r: r[0], reverse=True)
-    print("mean | worst vs hybrid | feedback beta terms weight before gap | per collection")
-    for mean, worst, m, beta, n_terms, weight, before, gap, w2, scores in rows:
-        print(f"{mean:.4f} | {worst:+.4f} | m={m} beta={beta} terms={n_terms} w={weight} "
-              f"before={before} gap={gap} second={w2} | " + " ".join(f"{s:.4f}" for s in scores))
+    variants = []
+    for m, beta, expansion, max_words, before, w2, rule in itertools.product(
+            FEEDBACK, BETAS, [None, *EXPANSIONS], (3, 8, 1000), (0.2, 0.4), SECOND_WEIGHTS,
+            ("always", "skip<0.2", "skip<0.4", "damp")):
+        if expansion is None and max_words != 1000:
+            continue  # the cut-off only applies to expansion
+        scores = [evaluate(c.qrels, run_variant(qs, m, beta, expansion, max_words, before,
+                                                SECOND_WEIGHTS[w2], rule))["ndcg@10"]
+                  for c, qs in data]
+        name = (f"m={m} beta={beta} expand={expansion} <= {max_words} words before={before} "
+                f"second={w2} rule={rule}")
+        variants.append(Variant(name, scores))
+    variants.sort(key=lambda v: v.mean, reverse=True)
+    print("mean | worst vs hybrid | per collection | variant")
+    for v in variants:
+        worst = min(s - b for s, b in zip(v.scores, base, strict=True))
+        print(f"{v.mean:.4f} | {worst:+.4f} | " + " ".join(f"{s:.4f}" for s in v.scores)
+              + f" | {v.name}")
+    names = [c.name for c, _ in data]
+    print("\nleave one collection out (feedback chosen on the other collections):")
+    print(table(leave_one_out(variants, names, base), "hybrid"))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,57 @@
+"""Leave-one-collection-out selection for the sweeps: a setting is chosen on all collections but
+one and scored on that one, for each in turn, so the reported figure is what the choice does on
+a collection it never saw (a user's documents are none of the shared collections)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Variant:
+    name: str
+    scores: list[float]  # one per collection, in the collections' order
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.scores))
+
+
+@dataclass
+class HeldOut:
+    collection: str
+    chosen: str  # the variant with the best mean on the other collections
+    score: float  # its score on this one
+    best_here: float  # the best any variant reaches on this one (the oracle)
+    baseline: float  # the reference (e.g. hybrid without feedback) on this one
+
+
+def choose(variants: Sequence[Variant], keep: Sequence[int]) -> Variant:
+    """The best mean over the collections `keep`; ties go to the earlier variant."""
+    return max(variants, key=lambda v: float(np.mean([v.scores[i] for i in keep])))
+
+
+def leave_one_out(variants: Sequence[Variant], names: Sequence[str],
+                  baseline: Sequence[float]) -> list[HeldOut]:
+    out = []
+    for i, name in enumerate(names):
+        others = [j for j in range(len(names)) if j != i]
+        pick = choose(variants, others)
+        out.append(HeldOut(name, pick.name, pick.scores[i], max(v.scores[i] for v in variants),
+                           baseline[i]))
+    return out
+
+
+def table(rows: Sequence[HeldOut], baseline_name: str) -> str:
+    lines = [f"| held out | chosen on the others | nDCG@10 there | vs {baseline_name} | "
+             "best possible there |", "|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r.collection} | {r.chosen} | {r.score:.4f} | "
+                     f"{r.score - r.baseline:+.4f} | {r.best_here:.4f} |")
+    gains = [r.score - r.baseline for r in rows]
+    lines.append(f"| mean | | {np.mean([r.score for r in rows]):.4f} | "
+                 f"{np.mean(gains):+.4f} (worst {min(gains):+.4f}) | |")
+    return "\n".join(lines)
