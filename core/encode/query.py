@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from core.encode.dense import DenseEncoder
-from core.encode.tokenizer import load_tokenizer
+from core.encode.tokenizer import load_tokenizer, word_pieces
 
 
 class QueryEncoder:
@@ -22,23 +22,7 @@ class QueryEncoder:
         return self._dense.encode_query(text)
 
     def word_pieces(self, text: str) -> list[tuple[str, list[int]]]:
-        """Each word of `text` as the tokenizer splits it (on spaces and punctuation), with
-        all its word pieces: "anemia" -> [an, ##emia], the way the documents were encoded."""
-        enc = self._tokenizer.encode(text, add_special_tokens=False)
-        words: list[tuple[str, list[int]]] = []
-        spans: list[list[int]] = []  # [start, end] of each word
-        last = None
-        for word_id, piece, (start, end) in zip(enc.word_ids, enc.ids, enc.offsets,
-                                                strict=True):
-            if word_id is None:
-                continue
-            if word_id != last:
-                words.append(("", []))
-                spans.append([start, end])
-                last = word_id
-            words[-1][1].append(piece)
-            spans[-1][1] = end
-        return [(text[a:b], pieces) for (_, pieces), (a, b) in zip(words, spans, strict=True)]
+        return word_pieces(self._tokenizer, text)
 
     def token_strings(self, ids: np.ndarray) -> list[str]:
         return [self._vocab.get(int(i), "") for i in ids]

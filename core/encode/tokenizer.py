@@ -34,6 +34,25 @@ def tokenize(tok: Tokenizer, texts: Sequence[str], max_length: int = 256) -> lis
     return out
 
 
+def word_pieces(tok: Tokenizer, text: str) -> list[tuple[str, list[int]]]:
+    """Each word of `text` as the tokenizer splits it (on spaces and punctuation), with all its
+    word pieces: "anemia" -> [an, ##emia], the way the documents were encoded."""
+    enc = tok.encode(text, add_special_tokens=False)
+    words: list[tuple[str, list[int]]] = []
+    spans: list[list[int]] = []  # [start, end] of each word
+    last = None
+    for word_id, piece, (start, end) in zip(enc.word_ids, enc.ids, enc.offsets, strict=True):
+        if word_id is None:
+            continue
+        if word_id != last:
+            words.append(("", []))
+            spans.append([start, end])
+            last = word_id
+        words[-1][1].append(piece)
+        spans[-1][1] = end
+    return [(text[a:b], pieces) for (_, pieces), (a, b) in zip(words, spans, strict=True)]
+
+
 def pad(ids: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     """(input_ids, attention_mask), int64 [len(ids), longest], right-padded with id 0."""
     width = max((len(x) for x in ids), default=0)

@@ -19,7 +19,7 @@ from core.search.prf import SECOND_ROUND_WEIGHTS, PrfParams, expand_sparse, rocc
 from core.search.query import Filters, Query, literal_query, parse_query
 from core.search.results import Hit, SearchResult
 from core.search.snippets import make_snippet, match_spans, query_stems
-from core.search.stopwords import STOP_WORDS, content_word_count
+from core.search.stopwords import content_pieces, content_word_count
 from core.store.catalog import Catalog
 from core.store.codec import blob_to_dense, blob_to_sparse
 from core.store.sparse_index import SparseIndex
@@ -373,10 +373,7 @@ class Searcher:
         [an, ##emia], "biomaterials" [bio, ##mate, ##rial, ##s]. (Keeping only pieces that
         looked like words dropped every ## continuation: a third of SciFact's query words.)
         Stop words and punctuation go as whole words, never as pieces of other words."""
-        words = self.encoder.word_pieces(text)
-        content = [pieces for word, pieces in words
-                   if word.lower() not in STOP_WORDS and any(c.isalnum() for c in word)]
-        chosen = [p for pieces in (content or [pieces for _, pieces in words]) for p in pieces]
+        chosen = content_pieces(self.encoder.word_pieces(text))
         ids = np.unique(np.asarray(chosen, dtype=np.int64))
         if not len(ids):
             return ids, np.zeros(0, np.float32)

@@ -17,3 +17,13 @@ def content_word_count(text: str) -> int:
     import re
 
     return sum(1 for w in re.findall(r"\w+", text.lower()) if w not in STOP_WORDS)
+
+
+def content_pieces(words: list[tuple[str, list[int]]]) -> list[int]:
+    """The word-piece ids the inference-free sparse query is made of: every piece of each content
+    word (stop words and punctuation go as whole words, never as pieces of other words); a query
+    of stop words only keeps them all. Shared by the searcher and the sparse encoder's training,
+    so a model is trained on exactly the query terms the app sends."""
+    content = [pieces for word, pieces in words
+               if word.lower() not in STOP_WORDS and any(c.isalnum() for c in word)]
+    return [p for pieces in (content or [pieces for _, pieces in words]) for p in pieces]
