@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,9 @@ class CrashReport:
         keys = set(self.reference) | set(self.final)
         return sum(abs(self.reference.get(k, 0) - self.final.get(k, 0)) for k in keys) + len(
             self.result_mismatches)
+
+
+ORPHAN_LIMIT_S = 120.0  # a hang limit, not a timing: workers normally go within a second
 
 
 def counts(index: Path) -> dict[str, int]:
@@ -102,25 +106,28 @@ def run_harness(docs: Path, work: Path, kills: int = 20, seed: int = 1, min_dela
         proc = subprocess.Popen([*COMMAND, "--index", str(index), "index", str(docs), "--quiet"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started_at = time.monotonic()
-        if number % 3 == 0:
-            # Every third kill waits for a state, not a time: the first batch of vectors this
-            # run commits (or the run's end), so kills land mid-encoding on a machine of any
-            # speed; then a little more, to hit the next batch anywhere in its course.
-            while proc.poll() is None and _vectors(index) <= vectors_before:
-                time.sleep(0.05)
+        if number == 1 or number % 3 == 0:
+            # The first kill and every third wait for a state, not a time, so kills land in
+            # both phases on a machine of any speed or load: the first, for the scan's commit
+            # (files pending: the keyword phase has begun); the others, for the first batch of
+            # vectors this run commits (or the run's end). Then a little more, to hit the next
+            # batch anywhere in its course.
+            if number == 1:
+                _wait_for(proc, lambda: _counts_or_empty(index).get("files_pending", 0) > 0)
+            else:
+                _wait_for(proc, lambda n=vectors_before: _vectors(index) > n)
             time.sleep(rng.uniform(0.0, min_delay))
         else:
             time.sleep(rng.uniform(min_delay, max_delay))
         delay = time.monotonic() - started_at
         children = _children(proc.pid)
-        try:
-            before = counts(index)
-        except sqlite3.Error:
-            before = {}
+        before = _counts_or_empty(index)
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        orphans = _wait_gone(children, 3.0)
+        # A worker still starting (spawn re-imports Python: seconds on a loaded machine) checks
+        # its parent once it runs and goes; only one alive after the hang limit is orphaned.
+        orphans = _wait_gone(children, ORPHAN_LIMIT_S)
         problems = _problems(index) if (index / "catalog.sqlite").exists() else []
         kill = Kill(number, round(delay, 2), _phase(before), before.get("vectors", 0), problems,
                     orphans)
@@ -137,11 +144,21 @@ def run_harness(docs: Path, work: Path, kills: int = 20, seed: int = 1, min_dela
     return report
 
 
-def _vectors(index: Path) -> int:
+def _counts_or_empty(index: Path) -> dict[str, int]:
     try:
-        return counts(index).get("vectors", 0)
+        return counts(index)
     except sqlite3.Error:  # not created yet
-        return 0
+        return {}
+
+
+def _wait_for(proc: subprocess.Popen, state: Callable[[], bool]) -> None:
+    """Until `state()` holds or the indexer has exited (then there is nothing left to hit)."""
+    while proc.poll() is None and not state():
+        time.sleep(0.05)
+
+
+def _vectors(index: Path) -> int:
+    return _counts_or_empty(index).get("vectors", 0)
 
 
 def _problems(index: Path) -> list[str]:
