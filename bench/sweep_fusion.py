@@ -29,7 +29,7 @@ from core.search.query import literal_query
 from core.search.searcher import CANDIDATES
 
 DEPTH = CANDIDATES  # what the shipped searcher takes from each list
-QUERY_SIDE = 2  # bump when the query side changes what the lists hold (2: every word piece)
+QUERY_SIDE = 3  # bump when the query side changes what the lists hold (3: pieces at 1/sqrt(n))
 
 
 def cached(kind: str, engine, compute):  # type: ignore[no-untyped-def]

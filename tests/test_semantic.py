@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.api import Engine
@@ -97,6 +98,9 @@ def test_sparse_query_keeps_every_piece_of_a_word(engine: Engine) -> None:
                if searcher.sparse.df([i])[0] > 0}  # the query side scores indexed terms only
     assert kept == present and any(p.startswith("##") for p in kept)
     assert "the" not in kept and "of" not in kept and (weights > 0).all()
+    # a word of n pieces weighs 1/sqrt(n) per piece (core/search/stopwords.py content_pieces)
+    mel = [i for i, t in enumerate(terms.tolist()) if t in words["melatonin"]]
+    assert mel and np.allclose(weights[mel], searcher._idf(terms[mel]) / np.sqrt(3))
     # What the documents were encoded with finds the document through the split word.
     hits = engine.search("melatonin", k=1, mode="sparse").hits
     assert hits and Path(hits[0].path).name == "sleep.txt"

@@ -369,17 +369,17 @@ class Searcher:
 
     def sparse_query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Inference-free query side: the word pieces of the query's content words, weighted by
-        their IDF. Every piece of a word counts, as in the documents' encoding: "anemia" is
-        [an, ##emia], "biomaterials" [bio, ##mate, ##rial, ##s]. (Keeping only pieces that
-        looked like words dropped every ## continuation: a third of SciFact's query words.)
-        Stop words and punctuation go as whole words, never as pieces of other words."""
-        chosen = content_pieces(self.encoder.word_pieces(text))
-        ids = np.unique(np.asarray(chosen, dtype=np.int64))
-        if not len(ids):
-            return ids, np.zeros(0, np.float32)
-        terms = ids
-        present = self.sparse.df(terms) > 0
-        return terms[present], self._idf(terms[present])
+        their IDF times their share of their word (core/search/stopwords.py `content_pieces`).
+        Every piece of a word counts, as in the documents' encoding: "anemia" is [an, ##emia],
+        "biomaterials" [bio, ##mate, ##rial, ##s]. (Keeping only pieces that looked like words
+        dropped every ## continuation: a third of SciFact's query words.)"""
+        shares = content_pieces(self.encoder.word_pieces(text))
+        terms = np.array(sorted(shares), dtype=np.int64)
+        if not len(terms):
+            return terms, np.zeros(0, np.float32)
+        terms = terms[self.sparse.df(terms) > 0]
+        factors = np.array([shares[int(t)] for t in terms], np.float32)
+        return terms, (self._idf(terms) * factors).astype(np.float32)
 
     def _sparse(self, query: Query, k: int, allowed: np.ndarray | None) -> dict[int, float]:
         terms, weights = self.sparse_query(query.text)

@@ -96,26 +96,32 @@ class Corpus:
         return out
 
 
-def query_terms(tok: Tokenizer, query: str) -> np.ndarray:
-    """Exactly the app's inference-free query terms (core/search/searcher.py `sparse_query`)."""
-    return np.unique(np.asarray(content_pieces(word_pieces(tok, query)), np.int64))
+def query_terms(tok: Tokenizer, query: str) -> tuple[np.ndarray, np.ndarray]:
+    """Exactly the app's inference-free query (core/search/searcher.py `sparse_query`): term ids
+    ascending and each one's share of its word; the weight is share x IDF."""
+    shares = content_pieces(word_pieces(tok, query))
+    terms = np.array(sorted(shares), np.int64)
+    return terms, np.array([shares[int(t)] for t in terms], np.float32)
 
 
-def step_loss(student: Student, corpus: Corpus, qterms: list[np.ndarray], cands: np.ndarray,
+Queries = list[tuple[np.ndarray, np.ndarray]]  # per query: (term ids, shares of their word)
+
+
+def step_loss(student: Student, corpus: Corpus, qterms: Queries, cands: np.ndarray,
               tscores: np.ndarray, args: argparse.Namespace, gen: torch.Generator
               ) -> tuple[torch.Tensor, dict[str, float]]:
     sample = torch.randint(0, VOCAB, (args.sample,), generator=gen)
-    columns, inverse = torch.unique(torch.cat([torch.from_numpy(np.concatenate(qterms)), sample]),
-                                    return_inverse=True)
+    asked = torch.from_numpy(np.concatenate([t for t, _ in qterms]))
+    columns, inverse = torch.unique(torch.cat([asked, sample]), return_inverse=True)
     sample_at = inverse[-args.sample:]
     rows = cands.reshape(-1)
     ids, mask = corpus.batch(rows)
     weights = student(ids, mask, columns)  # (B * k, C)
     qmat = torch.zeros(len(qterms), len(columns))
     where = {int(c): i for i, c in enumerate(columns.tolist())}
-    for b, terms in enumerate(qterms):
+    for b, (terms, shares) in enumerate(qterms):
         at = torch.tensor([where[int(t)] for t in terms], dtype=torch.long)
-        qmat[b, at] = corpus.idf[torch.from_numpy(terms)]
+        qmat[b, at] = corpus.idf[torch.from_numpy(terms)] * torch.from_numpy(shares)
     k = cands.shape[1]
     scores = torch.einsum("bc,bkc->bk", qmat, weights.view(len(qterms), k, -1))
     target = torch.softmax(torch.from_numpy(tscores) / args.tau, dim=1)
@@ -131,7 +137,7 @@ def step_loss(student: Student, corpus: Corpus, qterms: list[np.ndarray], cands:
 
 
 @torch.no_grad()
-def check(student: Student, corpus: Corpus, qterms: list[np.ndarray], cands: np.ndarray
+def check(student: Student, corpus: Corpus, qterms: Queries, cands: np.ndarray
           ) -> dict[str, float]:
     """Held-out retrieval: each held-out query ranks every document of the held-out pool (the
     union of their candidates), scored as the app scores (expansions pruned to TOP_K terms);
@@ -147,9 +153,9 @@ def check(student: Student, corpus: Corpus, qterms: list[np.ndarray], cands: np.
         matrix[i:i + len(w)].scatter_(1, top.indices, top.values)
     at = {int(r): i for i, r in enumerate(rows)}
     rr = []
-    for terms, row in zip(qterms, cands, strict=True):
+    for (terms, shares), row in zip(qterms, cands, strict=True):
         t = torch.from_numpy(terms)
-        scores = matrix[:, t] @ corpus.idf[t]
+        scores = matrix[:, t] @ (corpus.idf[t] * torch.from_numpy(shares))
         positive = scores[at[int(row[0])]]
         rank = 1 + int((scores > positive).sum()) + int((scores == positive).sum()) - 1
         rr.append(1.0 / rank if rank <= 10 else 0.0)
@@ -189,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     corpus = Corpus(docs, base, tok)
     train_q = [query_terms(tok, q) for q in train_t.queries]
     held_q = [query_terms(tok, q) for q in held_t.queries]
-    keep = [i for i, t in enumerate(train_q) if len(t)]
+    keep = [i for i, (t, _) in enumerate(train_q) if len(t)]
     log(f"{len(keep)} training queries (teacher kept {train_t.kept:.0%}), "
         f"{len(held_q)} held-out, {len(docs)} documents")
 
