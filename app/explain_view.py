@@ -104,7 +104,7 @@ class ExplainPanel(QFrame):
             share.setText("")
         self.total.setText("")
 
-    def show_explanation(self, hit: Hit, ex: Explanation) -> None:
+    def show_explanation(self, hit: Hit, ex: Explanation, feedback: str | None = None) -> None:
         self.explanation = ex
         self.words.setText(words_html(ex, self.palette()))
         total = sum(hit.contributions.values()) or 1.0
@@ -116,7 +116,8 @@ class ExplainPanel(QFrame):
             bar.setValue(int(round(1000 * part / total)))
             share.setText(f"{part:.3f} ({100 * part / total:.0f}%)")
         self.total.setText(f"Final score {hit.score:.3f}. Each list's scores are normalised per "
-                           "query, then mixed; the share is what each list added.")
+                           "query, then mixed; the share is what each list added."
+                           + (f" {feedback}" if feedback else ""))
 
     def show_error(self, message: str) -> None:
         self.words.setText(html.escape(message))

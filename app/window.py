@@ -552,7 +552,9 @@ class MainWindow(QMainWindow):
             item = self.results.current_item()
             if item is not None and item.hit.passage_id == pid:
                 assert isinstance(ex, Explanation)
-                self.preview.explain.show_explanation(item.hit, ex)
+                outcome = self.last_outcome
+                self.preview.explain.show_explanation(
+                    item.hit, ex, outcome.result.feedback if outcome else None)
         elif channel == "status":
             assert isinstance(result, Status)
             self._show_status(result)

@@ -181,7 +181,8 @@ def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
     if args.json:
         out: object = [h.to_json() for h in result.hits]
         if args.timings:
-            out = {"results": out, "timings_ms": result.timings_ms}
+            out = {"results": out, "timings_ms": result.timings_ms,
+                   "feedback": result.feedback}
         # ASCII JSON: a path with undecodable bytes holds lone surrogates, which \uXXXX escapes
         # carry through any terminal encoding (json.loads + os.fsencode give the bytes back).
         print(json.dumps(out, indent=2))
@@ -197,6 +198,8 @@ def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
         print(f"    {hit.snippet.marked(*bold)}")
     if result.note:
         print(f"note: {result.note}")
+    if args.timings and result.feedback:
+        print(result.feedback)
     if args.timings:
         print("timings (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings_ms.items()))
     return EXIT_OK

@@ -104,3 +104,26 @@ def test_sparse_query_keeps_every_piece_of_a_word(engine: Engine) -> None:
     # What the documents were encoded with finds the document through the split word.
     hits = engine.search("melatonin", k=1, mode="sparse").hits
     assert hits and Path(hits[0].path).name == "sleep.txt"
+
+
+def test_feedback_is_decided_per_query_and_said(engine: Engine) -> None:
+    """hybrid-prf says whether feedback ran and why; where the keyword and meaning lists do not
+    agree enough on their top files, it does not run and the ranking is plain hybrid's."""
+    from dataclasses import replace
+
+    query = "baking a sourdough loaf"
+    searcher = engine.searcher
+    used = engine.search(query, k=5, mode="hybrid-prf")
+    assert used.feedback is not None and used.feedback.startswith("Feedback used")
+    assert "of their top 5 files" in used.feedback
+    plain = engine.search(query, k=5, mode="hybrid")
+    assert plain.feedback is None
+    default = searcher.prf
+    try:
+        searcher.prf = replace(default, min_agreement=1.01)  # no query can agree that much
+        skipped = engine.search(query, k=5, mode="hybrid-prf")
+    finally:
+        searcher.prf = default
+    assert skipped.feedback is not None and skipped.feedback.startswith("Feedback not used")
+    assert [h.path for h in skipped.hits] == [h.path for h in plain.hits]
+    assert [h.score for h in skipped.hits] == pytest.approx([h.score for h in plain.hits])

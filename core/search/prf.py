@@ -35,6 +35,28 @@ class PrfParams:
     expansion_max_words: int = 8  # ... for queries of at most this many content words
     before: float = 0.2  # final = before * first-round fusion + (1 - before) * second round
     min_gap: float = 0.0  # skip feedback when the first round is this flat (top-1 minus top-10)
+    min_agreement: float = 0.0  # skip it when keyword and meaning share fewer of their top files
+
+
+AGREEMENT_DEPTH = 5  # top files of the keyword and dense lists compared
+
+
+def agreement(keyword_files: dict[int, float], dense_files: dict[int, float]) -> float:
+    """The share of the top AGREEMENT_DEPTH files that the keyword and the dense list have in
+    common: feedback learns from the first round's best passages, which are only worth learning
+    from when two lists that look at a document differently agree on them."""
+    def top(files: dict[int, float]) -> set[int]:
+        return set(sorted(files, key=files.__getitem__, reverse=True)[:AGREEMENT_DEPTH])
+
+    return len(top(keyword_files) & top(dense_files)) / AGREEMENT_DEPTH
+
+
+def feedback_note(used: bool, shared: float, why: str = "") -> str:
+    """What "why this result" says about the feedback round of a search."""
+    common = f"{round(shared * AGREEMENT_DEPTH)} of their top {AGREEMENT_DEPTH} files"
+    if used:
+        return f"Feedback used: the keyword and meaning lists agreed on {common}."
+    return f"Feedback not used: {why or f'the keyword and meaning lists agreed on only {common}'}."
 
 
 def rocchio(query: np.ndarray, feedback: np.ndarray, alpha: float, beta: float) -> np.ndarray:

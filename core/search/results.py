@@ -45,3 +45,4 @@ class SearchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     mode: str = "hybrid"
     note: str | None = None  # e.g. "semantic search is still indexing"
+    feedback: str | None = None  # whether pseudo-relevance feedback ran, and why (hybrid-prf)

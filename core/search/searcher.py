@@ -14,8 +14,22 @@ import numpy as np
 
 from core.pathcodec import from_db, to_db
 from core.search import lexical
-from core.search.fusion import NORM_DEPTH, Fused, fuse_files, interpolate, single_list
-from core.search.prf import SECOND_ROUND_WEIGHTS, PrfParams, expand_sparse, rocchio
+from core.search.fusion import (
+    NORM_DEPTH,
+    Fused,
+    best_per_file,
+    fuse_files,
+    interpolate,
+    single_list,
+)
+from core.search.prf import (
+    SECOND_ROUND_WEIGHTS,
+    PrfParams,
+    agreement,
+    expand_sparse,
+    feedback_note,
+    rocchio,
+)
 from core.search.query import Filters, Query, literal_query, parse_query
 from core.search.results import Hit, SearchResult
 from core.search.snippets import make_snippet, match_spans, query_stems
@@ -147,6 +161,7 @@ class Searcher:
         lists: dict[str, dict[int, float]] = {}
         vector = None
         keyword_job = None
+        feedback: str | None = None
         if mode == "keyword":
             lists["keyword"] = self._keyword(query, pool, allowed)
             clock.lap("keyword")
@@ -173,7 +188,8 @@ class Searcher:
         if mode in ("hybrid", "hybrid-prf"):
             fused = fuse_files(lists, self.weights, self._owners(lists))
             if mode == "hybrid-prf" and vector is not None:
-                fused = self._feedback_round(query, vector, lists, fused, pool, allowed)
+                fused, feedback = self._feedback_round(query, vector, lists, fused, pool,
+                                                       allowed)
                 clock.lap("feedback")
         else:
             (name, scores), = lists.items()
@@ -182,7 +198,7 @@ class Searcher:
         hits = self._group(query, fused, options.k, blocked_files)
         clock.lap("results")
         timings["total"] = sum(timings.values())
-        return SearchResult(hits, timings, mode, self._note())
+        return SearchResult(hits, timings, mode, self._note(), feedback)
 
     def _owners(self, lists: dict[str, dict[int, float]],
                 known: dict[int, int] | None = None) -> dict[int, int]:
@@ -193,26 +209,34 @@ class Searcher:
 
     def _feedback_round(self, query: Query, vector: np.ndarray,
                         lists: dict[str, dict[int, float]], fused: Fused, pool: int,
-                        allowed: np.ndarray | None, chosen: list[int] | None = None) -> Fused:
-        """Second round from feedback passages, interpolated with the first round. The feedback
-        is the top first-round passages (pseudo-relevance), or `chosen` by the user."""
+                        allowed: np.ndarray | None, chosen: list[int] | None = None
+                        ) -> tuple[Fused, str]:
+        """Second round from feedback passages, interpolated with the first round, and what to
+        tell the user about it. The feedback is the top first-round passages
+        (pseudo-relevance), or `chosen` by the user."""
         p = self.prf
         if chosen:
             top = chosen
+            note = "Feedback from the passage you chose."
         else:
             scores = fused.passages
             ranked = sorted(scores, key=scores.__getitem__, reverse=True)
+            shared = agreement(best_per_file(lists.get("keyword", {}), fused.owner),
+                               best_per_file(lists.get("dense", {}), fused.owner))
             if len(ranked) < 2:
-                return fused
+                return fused, feedback_note(False, shared, "too few matches to learn from")
             depth = min(len(ranked), 10) - 1
             if scores[ranked[0]] - scores[ranked[depth]] < p.min_gap:
-                return fused  # a flat first round: nothing stands out to learn from
+                return fused, feedback_note(False, shared, "no match stands out")
+            if shared < p.min_agreement:
+                return fused, feedback_note(False, shared)
             top = ranked[:p.feedback]
+            note = feedback_note(True, shared)
         stored = self.catalog.conn.execute(
             f"SELECT passage_id, dense, scale, sparse FROM vectors WHERE passage_id IN "
             f"({','.join('?' * len(top))})", top).fetchall()
         if not stored:
-            return fused
+            return fused, feedback_note(False, 0.0, "the best matches have no vectors yet")
         dense_fb = np.stack([blob_to_dense(d).astype(np.float32) * s for _, d, s, _ in stored])
         dense_fb /= np.maximum(np.linalg.norm(dense_fb, axis=1, keepdims=True), 1e-9)
         second = dict(lists)
@@ -225,7 +249,7 @@ class Searcher:
             if len(terms):
                 second["sparse"] = self._sparse_terms(terms, weights, pool, allowed)
         fused2 = fuse_files(second, SECOND_ROUND_WEIGHTS, self._owners(second, fused.owner))
-        return interpolate(fused, fused2, p.before)
+        return interpolate(fused, fused2, p.before), note
 
     def _note(self) -> str | None:
         """Tell the user while part of the index is keyword-only (counted once per change)."""
@@ -339,8 +363,8 @@ class Searcher:
                      "sparse": self._sparse(q, CANDIDATES, None),
                      "dense": self._dense(vector, CANDIDATES, None)}
             fused = fuse_files(lists, self.weights, self._owners(lists))
-            fused = self._feedback_round(q, vector, lists, fused, CANDIDATES, None,
-                                         chosen=[passage_id])
+            fused, _ = self._feedback_round(q, vector, lists, fused, CANDIDATES, None,
+                                            chosen=[passage_id])
             hits = self._group(q, fused, k, {file_id})
             return SearchResult(hits, {}, "similar")
 

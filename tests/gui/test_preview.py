@@ -84,6 +84,9 @@ def test_why_this_result(qtbot, window: MainWindow) -> None:
     assert bar.value() > 0 and raw.text() != "—"
     # the three lists' shares (feedback round included) make up the whole score
     assert sum(b.value() for _, b, _ in panel.rows.values()) == pytest.approx(1000, abs=3)
+    # whether the feedback round ran, and why, as the search decided it
+    feedback = window.last_outcome.result.feedback
+    assert feedback and feedback.startswith("Feedback") and feedback in panel.total.text()
 
     # A keyword match lists its words; the panel follows the selection.
     search(qtbot, window, "sourdough loaf")
