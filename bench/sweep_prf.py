@@ -2,7 +2,7 @@
 constants in core/search/prf.py). Reuses the first-round lists bench/sweep_fusion.py cached
 (or computes them):
 
-    .venv/bin/python bench/sweep_prf.py ../shared/datasets/{scifact,nfcorpus,cranfield,cisi}*/
+    .venv/bin/python bench/sweep_prf.py [--quick] ../shared/datasets/{scifact,nfc*,cran*,cisi}/
 
 Scores what the shipped searcher does: file-level fusion of the first round with the hybrid
 weights, feedback passages from its passage-level fusion, a second round with Rocchio on the
@@ -129,7 +129,7 @@ def run_variant(queries: list[Query], m: int, beta: float, expansion: tuple[int,
     return run
 
 
-def main(folders: list[str]) -> None:
+def main(folders: list[str], quick: bool = False) -> None:
     data = []
     for collection, engine, names, first in load(folders):
         second = cached("prf", engine,
@@ -144,8 +144,11 @@ def main(folders: list[str]) -> None:
             for c, qs in data]
     print("hybrid (no feedback): " + " ".join(f"{b:.4f}" for b in base))
     variants = []
+    # --quick: the neighbourhood of the shipped setting (120 variants instead of 1,512)
+    feedback, betas, cutoffs, befores = ((2,), (1.0, 1.5), (8, 1000), (0.2,)) if quick else \
+        (FEEDBACK, BETAS, (3, 8, 1000), (0.2, 0.4))
     for m, beta, expansion, max_words, before, w2, rule in itertools.product(
-            FEEDBACK, BETAS, [None, *EXPANSIONS], (3, 8, 1000), (0.2, 0.4), SECOND_WEIGHTS,
+            feedback, betas, [None, *EXPANSIONS], cutoffs, befores, SECOND_WEIGHTS,
             ("always", "skip<0.2", "skip<0.4", "damp")):
         if expansion is None and max_words != 1000:
             continue  # the cut-off only applies to expansion
@@ -167,4 +170,4 @@ def main(folders: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main([a for a in sys.argv[1:] if a != "--quick"], quick="--quick" in sys.argv)

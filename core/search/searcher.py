@@ -53,6 +53,11 @@ MODE_ALIASES = {"bm25": "keyword"}
 # 0.4925, margin 0.0192. k .35 / s .15 / d .5 has a wider margin (0.0233) at the same mean.
 # RRF was worse everywhere (mean 0.4725 equal weights, 0.4847 with these weights); z-scores
 # were no better than min-max. splade-tiny's inference-free list earns only a small share.
+# Re-run with the fixed sparse query side (every word piece, 1/sqrt(n) per piece; 2026-12-02,
+# bench/results/sweep-fusion.md): these weights give .7400/.3633/.4198/.4539, mean 0.4942; the
+# grid's best mean is 0.4948 (k .4 s .15 d .45), a flat top. Chosen leave-one-collection-out,
+# the weights picked on three collections average 0.4894 on the fourth, below keeping these
+# (0.4942): the differences at the top are noise, so the weights stay.
 HYBRID_WEIGHTS = {"keyword": 0.4, "sparse": 0.1, "dense": 0.5}
 CANDIDATES = NORM_DEPTH  # passages taken from each list before fusion
 DENSE_MULTIPLIER = 4  # binary candidates per passage kept after int8 rescoring
@@ -241,7 +246,8 @@ class Searcher:
         dense_fb /= np.maximum(np.linalg.norm(dense_fb, axis=1, keepdims=True), 1e-9)
         second = dict(lists)
         second["dense"] = self._dense(rocchio(vector, dense_fb, p.alpha, p.beta), pool, allowed)
-        if chosen or content_word_count(query.text) <= p.expansion_max_words:
+        if chosen or p.expansion_max_words is None \
+                or content_word_count(query.text) <= p.expansion_max_words:
             terms, weights = self.sparse_query(query.text)
             terms, weights = expand_sparse(terms, weights,
                                            [blob_to_sparse(b) for *_, b in stored], self._idf,
