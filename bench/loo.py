@@ -29,17 +29,22 @@ class HeldOut:
     baseline: float  # the reference (e.g. hybrid without feedback) on this one
 
 
-def choose(variants: Sequence[Variant], keep: Sequence[int]) -> Variant:
-    """The best mean over the collections `keep`; ties go to the earlier variant."""
+def choose(variants: Sequence[Variant], keep: Sequence[int],
+           baseline: Sequence[float] | None = None) -> Variant:
+    """The best mean over the collections `keep` or, given a baseline, the best worst-case
+    gain over it there (the setting that hurts least where it helps least); ties go to the
+    earlier variant."""
+    if baseline is not None:
+        return max(variants, key=lambda v: min(v.scores[i] - baseline[i] for i in keep))
     return max(variants, key=lambda v: float(np.mean([v.scores[i] for i in keep])))
 
 
 def leave_one_out(variants: Sequence[Variant], names: Sequence[str],
-                  baseline: Sequence[float]) -> list[HeldOut]:
+                  baseline: Sequence[float], worst_case: bool = False) -> list[HeldOut]:
     out = []
     for i, name in enumerate(names):
         others = [j for j in range(len(names)) if j != i]
-        pick = choose(variants, others)
+        pick = choose(variants, others, baseline if worst_case else None)
         out.append(HeldOut(name, pick.name, pick.scores[i], max(v.scores[i] for v in variants),
                            baseline[i]))
     return out

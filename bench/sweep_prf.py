@@ -167,6 +167,8 @@ def main(folders: list[str], quick: bool = False) -> None:
     names = [c.name for c, _ in data]
     print("\nleave one collection out (feedback chosen on the other collections):")
     print(table(leave_one_out(variants, names, base), "hybrid"))
+    print("\nleave one collection out, chosen by the worst gain over hybrid on the others:")
+    print(table(leave_one_out(variants, names, base, worst_case=True), "hybrid"))
 
 
 if __name__ == "__main__":
