@@ -19,7 +19,7 @@ from bench.loo import Variant, leave_one_out, table
 from bench.sweep_fusion import doc_run, load, passage_docs
 from core.evaluation.metrics import evaluate
 from core.search.searcher import CANDIDATES
-from core.search.stopwords import STOP_WORDS
+from core.search.stopwords import STOP_WORDS, content_pieces
 
 
 def pieces_before_fix(words: list[tuple[str, list[int]]], vocab: dict[int, str]
@@ -27,13 +27,6 @@ def pieces_before_fix(words: list[tuple[str, list[int]]], vocab: dict[int, str]
     ids = [p for _, pieces in words for p in pieces if vocab[p].isalnum()
            and vocab[p].lower() not in STOP_WORDS]
     return [(p, 1.0) for p in ids]
-
-
-def weighted(words: list[tuple[str, list[int]]], share) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
-    content = [pieces for word, pieces in words
-               if word.lower() not in STOP_WORDS and any(c.isalnum() for c in word)]
-    content = content or [pieces for _, pieces in words]
-    return [(p, share(len(pieces))) for pieces in content for p in pieces]
 
 
 VARIANTS = {
@@ -50,17 +43,15 @@ def main(folders: list[str]) -> None:
     scores: dict[str, list[float]] = {v: [] for v in VARIANTS}
     for collection, engine, docnames, _ in data:
         s = engine.searcher
+        s.sync()  # the lists may come from sweep_fusion's cache, which opens nothing
         vocab = {i: t for t, i in s.encoder._tokenizer.get_vocab().items()}
         pid_doc = passage_docs(engine, docnames)
         for variant, share in VARIANTS.items():
             run = {}
             for qid, text in collection.queries.items():
                 words = s.encoder.word_pieces(text)
-                pairs = (pieces_before_fix(words, vocab) if share is None
-                         else weighted(words, share))
-                best: dict[int, float] = {}
-                for p, w in pairs:
-                    best[p] = max(best.get(p, 0.0), w)
+                best = (dict(pieces_before_fix(words, vocab)) if share is None
+                        else content_pieces(words, share))
                 terms = np.fromiter(best, dtype=np.int64, count=len(best))
                 if len(terms):
                     present = s.sparse.df(terms) > 0

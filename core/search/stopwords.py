@@ -1,6 +1,8 @@
 """English function words: they carry no topic, match nearly every passage and cost the most to
 score, so OR-style keyword and sparse queries leave them out (phrases keep them)."""
 
+from collections.abc import Callable
+
 STOP_WORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further had
@@ -19,7 +21,13 @@ def content_word_count(text: str) -> int:
     return sum(1 for w in re.findall(r"\w+", text.lower()) if w not in STOP_WORDS)
 
 
-def content_pieces(words: list[tuple[str, list[int]]]) -> dict[int, float]:
+def piece_share(pieces: int) -> float:
+    """A word of n pieces weighs 1/sqrt(n) per piece (evidence in `content_pieces`)."""
+    return 1.0 / pieces ** 0.5
+
+
+def content_pieces(words: list[tuple[str, list[int]]],
+                   share: Callable[[int], float] = piece_share) -> dict[int, float]:
     """The word-piece ids the inference-free sparse query is made of, each with its share of
     its word: every piece of each content word (stop words and punctuation go as whole words,
     never as pieces of other words; a query of stop words only keeps them all), a word of n
@@ -34,7 +42,7 @@ def content_pieces(words: list[tuple[str, list[int]]]) -> dict[int, float]:
                if word.lower() not in STOP_WORDS and any(c.isalnum() for c in word)]
     shares: dict[int, float] = {}
     for pieces in content or [pieces for _, pieces in words]:
-        share = 1.0 / len(pieces) ** 0.5
+        weight = share(len(pieces))
         for p in pieces:
-            shares[p] = max(shares.get(p, 0.0), share)
+            shares[p] = max(shares.get(p, 0.0), weight)
     return shares

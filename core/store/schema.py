@@ -80,8 +80,9 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
 """
 
 # The keyword index's definition, for rebuilding it under another name (core.store.consistency).
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"  # as in the CREATE above
 FTS_OPTIONS = ("title, body, content='passage_docs', content_rowid='id', "
-               "tokenize='porter unicode61 remove_diacritics 2'")
+               f"tokenize='{FTS_TOKENIZER}'")
 
 # MIGRATIONS[i] upgrades version i to i + 1. Version 0 is an empty database.
 MIGRATIONS: list[str] = [SCHEMA_V1]

@@ -27,6 +27,7 @@ from core.encode.dense import DenseEncoder
 from core.encode.sparse import SparseEncoder
 from core.search.lexical import match_expression
 from core.search.query import literal_query
+from core.store.schema import FTS_TOKENIZER
 
 TOP_K = 128  # the indexer's pruning of a passage's expansion
 MINED = 20  # candidates taken from each teacher's own top list
@@ -89,8 +90,7 @@ def idf_table(sparse: SparseVectors, vocab: int) -> np.ndarray:
 
 def _bm25_table(docs: list[str]) -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE VIRTUAL TABLE d USING fts5(body, "
-                 "tokenize='porter unicode61 remove_diacritics 2')")
+    conn.execute(f"CREATE VIRTUAL TABLE d USING fts5(body, tokenize='{FTS_TOKENIZER}')")
     conn.executemany("INSERT INTO d(rowid, body) VALUES (?, ?)", enumerate(docs))
     return conn
 
