@@ -1,5 +1,6 @@
-"""Preferences: index location, indexing threads and priority, file size limit, file types.
-Saved as JSON (core.settings); indexing options apply from the next indexing job on."""
+"""Preferences: index location, indexing threads and priority, file size limit, file types, the
+related-terms model. Saved as JSON (core.settings); indexing options apply from the next
+indexing job on."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.encode.manifest import ModelError, sparse_models
 from core.indexer import IndexOptions
 from core.settings import Settings, default_index_dir
 
@@ -39,6 +42,7 @@ def index_options(settings: Settings, base: IndexOptions | None = None) -> Index
         file_types=tuple(e.lower().lstrip(".") for e in settings.file_types if e.strip(".")),
         excludes=tuple(settings.excludes),
         include_hidden=settings.include_hidden,
+        sparse_model=settings.sparse_model,
     )
 
 
@@ -85,6 +89,17 @@ class SettingsDialog(QDialog):
         self.excludes.setMaximumHeight(80)
         self.hidden = QCheckBox("Include hidden files and folders")
         self.hidden.setChecked(settings.include_hidden)
+        self.sparse_model = QComboBox()
+        try:
+            models = sparse_models()
+        except ModelError:  # a broken bundle: the window says so elsewhere; keep the setting
+            models = {}
+        for n, (name, title) in enumerate(models.items()):
+            self.sparse_model.addItem(f"{title} (default)" if n == 0 else title,
+                                      "" if n == 0 else name)
+        chosen = self.sparse_model.findData(settings.sparse_model)
+        self.sparse_model.setCurrentIndex(max(chosen, 0))
+        self.sparse_model.setEnabled(len(models) > 1)
 
         form = QFormLayout()
         form.addRow("Index location:", location)
@@ -96,6 +111,9 @@ class SettingsDialog(QDialog):
         form.addRow("", _hint("Extensions separated by commas; empty indexes every document."))
         form.addRow("Exclude everywhere:", self.excludes)
         form.addRow("", self.hidden)
+        form.addRow("Related-terms model:", self.sparse_model)
+        form.addRow("", _hint("Finds documents by words related to the query's. Changing it "
+                              "re-encodes that part of the index the next time it is updated."))
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -117,6 +135,8 @@ class SettingsDialog(QDialog):
         s.excludes = [line.strip() for line in self.excludes.toPlainText().splitlines()
                       if line.strip()]
         s.include_hidden = self.hidden.isChecked()
+        if self.sparse_model.count():
+            s.sparse_model = self.sparse_model.currentData()
         s.save()
         return s
 

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -16,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from core.encode.manifest import model_digest, resolve_sparse_model
 from core.indexer import (
     IndexControl,
     Indexer,
@@ -31,6 +31,7 @@ from core.search.searcher import DEFAULT_MODE, Explanation, Searcher, SearchOpti
 from core.settings import default_index_dir
 from core.store.catalog import Catalog, Root
 from core.store.consistency import CheckReport, check
+from core.store.index_models import IndexModels, stored_models
 from core.store.schema import SchemaError
 
 __all__ = ["Engine", "EngineError", "IndexBusy", "IndexControl", "IndexOptions", "Filters",
@@ -64,6 +65,7 @@ class Status:
     skipped_files: list[dict[str, str]]
     roots: list[RootStatus]
     size_bytes: int
+    sparse_model: str = ""  # the sparse model its vectors come from ("" before any encoding)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -190,7 +192,7 @@ class Engine:
             catalog = Catalog(self.index_dir)  # this thread's own connection
             try:
                 indexer = Indexer(catalog, options or self.options)
-                self._check_models(catalog)
+                self._check_models(catalog, indexer.options)
                 return indexer.run(roots, progress, control)
             finally:
                 catalog.close()
@@ -202,7 +204,7 @@ class Engine:
         with self._writing():
             catalog = Catalog(self.index_dir)
             try:
-                self._check_models(catalog)
+                self._check_models(catalog, self.options)
                 return Indexer(catalog, self.options).run(progress=progress, control=control,
                                                           paths=list(paths))
             finally:
@@ -241,22 +243,18 @@ class Engine:
             raise EngineError(f"the index folder {self.index_dir} is read-only: searching works, "
                               "but nothing can be added or updated")
 
-    def _check_models(self, catalog: Catalog) -> None:
-        """Vectors from other model files are useless: re-encode everything if models changed."""
-        digest = models_digest()
-        stored = catalog.get_meta("models")
-        if stored == digest:
+    def _check_models(self, catalog: Catalog, options: IndexOptions) -> None:
+        """Vectors from other model files are useless, and never mixed with new ones: re-encode
+        everything if the dense model changed, only the sparse side if only that changed."""
+        wanted = index_models(options.sparse_model)
+        stored = stored_models(catalog)
+        if stored == wanted:
             return
         with catalog.transaction():
             has_vectors = catalog.conn.execute("SELECT 1 FROM vectors LIMIT 1").fetchone()
             if stored is not None and has_vectors:
-                catalog.conn.execute("INSERT INTO tombstones(passage_id) "
-                                     "SELECT passage_id FROM vectors")
-                catalog.conn.execute("DELETE FROM vectors")
-                catalog.conn.execute("UPDATE files SET state = 'text' WHERE state = 'indexed' "
-                                     "AND n_passages > 0")
-                catalog._bump_generation()
-            catalog.set_meta("models", digest)
+                catalog.drop_vectors(keep_dense=stored.dense == wanted.dense)
+            catalog.set_meta("models", wanted.to_meta())
 
     # -- search ---------------------------------------------------------------------------------
 
@@ -267,8 +265,9 @@ class Engine:
                 raise EngineError("the index was closed")
             if self._searcher is None:
                 from core.encode.query import QueryEncoder
-                self._searcher = Searcher(self.index_dir, lambda: QueryEncoder(threads=1),
-                                          readonly=self.readonly)
+                searcher = Searcher(self.index_dir, lambda: QueryEncoder(
+                    threads=1, sparse_model=searcher.sparse_model()), readonly=self.readonly)
+                self._searcher = searcher
             return self._searcher
 
     def search(self, query: str | Query, k: int = 20, mode: str = DEFAULT_MODE,
@@ -312,7 +311,9 @@ class Engine:
                 failed_files=[{"path": p, "reason": r} for p, r, _ in failed[:list_limit]],
                 skipped_files=[{"path": p, "reason": r} for p, r, _ in skipped[:list_limit]],
                 roots=self.roots(),
-                size_bytes=_folder_size(self.index_dir))
+                size_bytes=_folder_size(self.index_dir),
+                sparse_model=models.sparse_name if (models := stored_models(self._catalog))
+                else "")
 
     def file_text(self, path: str) -> tuple[str, list[tuple[int, int, int]]]:
         """A file's stored passages joined back into text, for the preview."""
@@ -387,12 +388,9 @@ class _WriterSession:
             self.lock.release()
 
 
-def models_digest() -> str:
-    from core.resources import models_dir
-    try:
-        return hashlib.sha256((models_dir() / "manifest.json").read_bytes()).hexdigest()[:16]
-    except OSError:
-        return "missing"
+def index_models(sparse_model: str = "") -> IndexModels:
+    name = resolve_sparse_model(sparse_model)
+    return IndexModels(model_digest("dense"), name, model_digest(name))
 
 
 def _make_private_dir(path: Path) -> None:

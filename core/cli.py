@@ -18,6 +18,7 @@ from core.evaluation.runner import EVAL_MODES
 from core.pathcodec import display
 from core.progress import Progress
 from core.search.searcher import ALL_MODES
+from core.settings import Settings
 
 # This command line run as a child process (benchmarks and the kill harness drive it so).
 COMMAND = [sys.executable, "-m", "core.cli"]
@@ -45,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, help="encoder threads")
     p.add_argument("--low-priority", action="store_true",
                    help="lowest CPU and I/O priority (polite background indexing)")
+    p.add_argument("--sparse-model", metavar="NAME",
+                   help="related-terms model (`spyglass models` lists them; default: the one "
+                   "chosen in the window's settings, else the shipped default); a change "
+                   "re-encodes the sparse side of the index")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("search", help="search the index")
@@ -84,12 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--results", metavar="DIR", default="bench/results")
 
+    sub.add_parser("models", help="the related-terms (sparse) models that ship, default first")
+
     p = sub.add_parser("eval", help="retrieval quality on a BEIR-layout collection")
     p.add_argument("dataset", metavar="DATASET_DIR")
     p.add_argument("--mode", default="all",
                    help="one of " + ", ".join(EVAL_MODES) + ", or all (default)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--cache", metavar="DIR", help="where evaluation indexes are kept")
+    p.add_argument("--sparse-model", metavar="NAME", default="",
+                   help="the sparse model to index with (`spyglass models`; default: the default)")
     p.add_argument("--results", metavar="DIR", default="bench/results",
                    help="where the table is written (default bench/results)")
     return parser
@@ -137,11 +146,18 @@ def cmd_index(engine: Engine, args: argparse.Namespace) -> int:
     if not args.paths and not engine.roots():
         _error("nothing to index yet: give a folder, e.g. `spyglass index ~/Documents`")
         return EXIT_USAGE
+    if args.sparse_model is not None:
+        from core.encode.manifest import sparse_models
+        if args.sparse_model not in sparse_models():
+            _error(f"no sparse model {args.sparse_model!r}; `spyglass models` lists them")
+            return EXIT_USAGE
     defaults = IndexOptions()
     options = IndexOptions(
         workers=args.workers or defaults.workers, threads=args.threads,
         low_priority=args.low_priority, semantic=not args.keyword_only,
-        excludes=tuple(args.exclude))
+        excludes=tuple(args.exclude),
+        sparse_model=args.sparse_model if args.sparse_model is not None
+        else Settings.load().sparse_model)
     for path in args.paths:
         engine.add_root(path, args.exclude)
     bar = ProgressBar(enabled=not args.quiet)
@@ -215,6 +231,8 @@ def cmd_status(engine: Engine, args: argparse.Namespace) -> int:
     print(f"files: {f['indexed']} searchable ({f['keyword_only']} keyword-only so far), "
           f"{f['pending']} pending, {f['failed']} failed, {f['skipped']} skipped")
     print(f"passages: {status.passages} ({status.passages_to_encode} waiting for encoding)")
+    if status.sparse_model:
+        print(f"related-terms model: {status.sparse_model}")
     for root in status.roots:
         when = datetime.fromtimestamp(root.last_scan).strftime("%Y-%m-%d %H:%M") \
             if root.last_scan else "never"
@@ -251,7 +269,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     bar = ProgressBar(enabled=not args.json)
     try:
         report = run_collection(Path(args.dataset), modes,
-                                Path(args.cache) if args.cache else None, bar.update)
+                                Path(args.cache) if args.cache else None, bar.update,
+                                sparse_model=args.sparse_model)
     except (FileNotFoundError, RuntimeError) as e:
         _error(str(e))
         return EXIT_USAGE
@@ -259,8 +278,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     command = "spyglass eval " + " ".join(sys.argv[2:] if len(sys.argv) > 2 else [args.dataset])
     out = Path(args.results)
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"quality-{report.dataset}.md").write_text(markdown_report(report, command),
-                                                       encoding="utf-8")
+    suffix = f"-{args.sparse_model}" if args.sparse_model else ""
+    (out / f"quality-{report.dataset}{suffix}.md").write_text(markdown_report(report, command),
+                                                               encoding="utf-8")
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
@@ -325,7 +345,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-STANDALONE = {"eval": cmd_eval, "bench": cmd_bench}
+def cmd_models(args: argparse.Namespace) -> int:
+    from core.encode.manifest import sparse_models
+    chosen = Settings.load().sparse_model
+    for n, (name, title) in enumerate(sparse_models().items()):
+        marks = ["default"] if n == 0 else []
+        marks += ["chosen in settings"] if name == chosen else []
+        print(f"{name}: {title}" + (f"  ({', '.join(marks)})" if marks else ""))
+    return EXIT_OK
+
+
+STANDALONE = {"eval": cmd_eval, "bench": cmd_bench, "models": cmd_models}
 COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status,
             "remove": cmd_remove, "retry": cmd_retry, "doctor": cmd_doctor}
 

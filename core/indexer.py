@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from core.encode.manifest import resolve_sparse_model
 from core.encode.passages import Cancelled, PassageEncoder
 from core.extract.pool import WorkerPool
 from core.ingest import IngestResult, IngestTask, ingest
@@ -47,6 +48,7 @@ class IndexOptions:
     excludes: Sequence[str] = ()  # gitignore-style patterns applied to every root
     file_types: Sequence[str] = ()  # extensions to index; empty: every file
     semantic: bool = True  # run the encoding phase after the keyword phase
+    sparse_model: str = ""  # a sparse model of resources/models (empty: the shipped default)
 
 
 @dataclass
@@ -61,6 +63,7 @@ class IndexReport:
     skipped: int = 0
     encoded: int = 0  # passages that went through the models
     reused: int = 0  # passages whose identical text was encoded before
+    resparsed: int = 0  # of the encoded, those whose dense vector was kept (sparse model change)
     cancelled: bool = False
     elapsed_s: float = 0.0
     # Wall-clock seconds of each phase (for the benchmark's throughput figures).
@@ -118,8 +121,11 @@ class Indexer:
                  encoder_factory: Callable[[], PassageEncoder] | None = None) -> None:
         self.catalog = catalog
         self.options = options
-        self._encoder_factory = encoder_factory or (lambda: PassageEncoder(options.threads))
+        self._encoder_factory = encoder_factory or self._default_encoder
         self._encoder: PassageEncoder | None = None
+
+    def _default_encoder(self) -> PassageEncoder:
+        return PassageEncoder(self.options.threads, resolve_sparse_model(self.options.sparse_model))
 
     # -- entry point -------------------------------------------------------------------------
 
@@ -380,7 +386,7 @@ class Indexer:
             after = batch[-1].id
             started = time.monotonic()
             try:
-                rows, encoded = self._encode_batch(batch, lambda: control.cancelled)
+                rows, encoded, resparsed = self._encode_batch(batch, lambda: control.cancelled)
             except Cancelled:  # stop within a passage; this batch is encoded again next time
                 break
             with self.catalog.transaction():
@@ -388,6 +394,7 @@ class Indexer:
             rate = len(batch) / max(time.monotonic() - started, 1e-3)
             size = max(SEMANTIC_BATCH_MIN, min(SEMANTIC_BATCH_MAX, int(rate * SEMANTIC_COMMIT_S)))
             report.encoded += encoded
+            report.resparsed += resparsed
             report.reused += len(batch) - encoded
             done += len(batch)
             meter.add(len(batch))
@@ -396,6 +403,9 @@ class Indexer:
             if time.monotonic() - last_publish > PUBLISH_EVERY_S:
                 self.publish()
                 last_publish = time.monotonic()
+        if not control.cancelled and not self.catalog.count_to_encode():
+            with self.catalog.transaction():
+                self.catalog.clear_kept_dense()
 
     def close_encoder(self) -> None:
         if self._encoder is not None:
@@ -403,22 +413,30 @@ class Indexer:
             self._encoder = None
 
     def _encode_batch(self, batch: Sequence, cancelled: Callable[[], bool] = lambda: False
-                      ) -> tuple[list[VectorRow], int]:
-        """Encode each distinct passage text once; reuse vectors already in the catalog."""
+                      ) -> tuple[list[VectorRow], int, int]:
+        """Encode each distinct passage text once; reuse vectors already in the catalog.
+        Returns the rows, how many texts were encoded, and of those how many sparse alone."""
         known = self.catalog.vectors_by_hash([p.hash for p in batch])
         todo: dict[bytes, str] = {}
         for p in batch:
             if p.hash not in known:
                 todo.setdefault(p.hash, passage_input(p.title, p.text))
-        if todo:
-            hashes = list(todo)
-            dense, sparse = self.encoder.encode([todo[h] for h in hashes], cancelled)
+        # After a change of sparse model only, the dense encodings wait in the catalog: the
+        # sparse model alone runs for those texts (it is the cheaper of the two by far).
+        kept = self.catalog.kept_dense(list(todo)) if todo else {}
+        both = [h for h in todo if h not in kept]
+        if both:
+            dense, sparse = self.encoder.encode([todo[h] for h in both], cancelled)
             q, scales = quantize_dense(dense)
-            for i, h in enumerate(hashes):
-                ids, weights = sparse[i]
-                known[h] = (dense_to_blob(q[i]), float(scales[i]), sparse_to_blob(ids, weights))
+            for i, h in enumerate(both):
+                known[h] = (dense_to_blob(q[i]), float(scales[i]), sparse_to_blob(*sparse[i]))
+        if kept:
+            alone = list(kept)
+            for h, vector in zip(alone, self.encoder.encode_sparse([todo[h] for h in alone],
+                                                                   cancelled), strict=True):
+                known[h] = (*kept[h], sparse_to_blob(*vector))
         rows = [VectorRow(p.id, *known[p.hash]) for p in batch]
-        return rows, len(todo)
+        return rows, len(todo), len(kept)
 
     def publish(self) -> None:
         """Bring the published sparse segment and USearch graph up to the catalog."""

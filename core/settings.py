@@ -36,6 +36,7 @@ class Settings:
     file_types: list[str] = field(default_factory=list)  # extensions to index; empty: all
     excludes: list[str] = field(default_factory=list)  # gitignore-style, for every folder
     include_hidden: bool = False
+    sparse_model: str = ""  # related-terms model (core.encode.models.sparse_models); "": default
 
     def resolved_index_dir(self) -> Path:
         return Path(self.index_dir).expanduser() if self.index_dir else default_index_dir()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import platformdirs
 
-from core.api import Engine, models_digest
+from core.api import Engine, index_models
 from core.benchmark import perf
 from core.benchmark.system import machine
 from core.evaluation.beir import Collection
@@ -45,7 +45,7 @@ def cache_root() -> Path:
 
 def full_index_for_tree(tree: Path, log: Callable[[str], None]) -> Path:
     """The complete index of a tree (built once, then kept up to date incrementally)."""
-    key = hashlib.sha256(f"{tree.resolve()}|{models_digest()}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(f"{tree.resolve()}|{index_models().to_meta()}".encode()).hexdigest()[:12]
     index = cache_root() / f"{tree.name}-{key}"
     started = time.monotonic()
     with Engine.open(index, IndexOptions(low_priority=False)) as engine:

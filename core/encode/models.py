@@ -1,4 +1,4 @@
-"""The shipped ONNX models: manifest, integrity check, inference sessions.
+"""The shipped ONNX models: integrity check and inference sessions (the manifest: manifest.py).
 
 Every file a model uses is checked against the sha256 in `manifest.json` before it is loaded, so
 a truncated download or a tampered bundle fails loudly instead of producing quietly wrong
@@ -8,12 +8,10 @@ vectors. A process hashes each file once (about 0.1 s for the 23 MB dense model)
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 # Privacy: onnxruntime would otherwise keep a usage database and device id in the user's cache
 # folder. It must be set before onnxruntime is imported.
@@ -21,11 +19,8 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 import onnxruntime as ort  # noqa: E402
 
+from core.encode.manifest import ModelError, load_manifest
 from core.resources import models_dir
-
-
-class ModelError(Exception):
-    """A model file is missing, does not match the manifest, or the manifest is unusable."""
 
 
 @dataclass(frozen=True)
@@ -42,16 +37,6 @@ class ModelSpec:
 # stat fields make a file that changes after verification get checked again.
 _verified: set[tuple[str, str, int, int, int]] = set()
 _lock = threading.Lock()
-
-
-def load_manifest(directory: Path | None = None) -> dict[str, Any]:
-    path = (directory or models_dir()) / "manifest.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelError(f"model manifest missing: {path}") from None
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"model manifest unreadable: {path}: {exc}") from None
 
 
 def verify_file(path: Path, sha256: str) -> None:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 
 from core.encode.models import physical_cores
 
 SparseVector = tuple[np.ndarray, np.ndarray]  # as in core.encode.sparse
+T = TypeVar("T")
 
 
 class Cancelled(Exception):
@@ -25,14 +27,14 @@ class Cancelled(Exception):
 
 
 class PassageEncoder:
-    def __init__(self, lanes: int | None = None) -> None:
+    def __init__(self, lanes: int | None = None, sparse_model: str = "sparse") -> None:
         # Imported here: the window imports the indexer and should not pay for the models.
         from core.encode.dense import DenseEncoder
         from core.encode.sparse import SparseEncoder
 
         self.lanes = max(1, lanes or physical_cores())
         self.dense = DenseEncoder(threads=1)
-        self.sparse = SparseEncoder(threads=1)
+        self.sparse = SparseEncoder(threads=1, name=sparse_model)
         # Threads start on first use, from the calling thread: on Linux they inherit its
         # priority, so a low-priority indexer's lanes are low priority too.
         self._pool = ThreadPoolExecutor(self.lanes, thread_name_prefix="spyglass-encode") \
@@ -48,12 +50,25 @@ class PassageEncoder:
                 return None
             return self.dense.encode([text])[0], self.sparse.encode([text])[0]
 
-        results = list(self._pool.map(one, texts)) if self._pool else [one(t) for t in texts]
-        if any(r is None for r in results):
-            raise Cancelled()
+        results = self._map(one, texts)
         dense = np.stack([r[0] for r in results]) if results else \
             np.zeros((0, self.dense.dim), np.float32)
         return dense, [r[1] for r in results]
+
+    def encode_sparse(self, texts: Sequence[str], cancelled: Callable[[], bool] = lambda: False
+                      ) -> list[SparseVector]:
+        """Sparse expansions alone (the dense ones are kept from before), in input order."""
+
+        def one(text: str) -> SparseVector | None:
+            return None if cancelled() else self.sparse.encode([text])[0]
+
+        return self._map(one, texts)
+
+    def _map(self, one: Callable[[str], T | None], texts: Sequence[str]) -> list[T]:
+        results = list(self._pool.map(one, texts)) if self._pool else [one(t) for t in texts]
+        if any(r is None for r in results):
+            raise Cancelled()
+        return results  # type: ignore[return-value]
 
     def close(self) -> None:
         if self._pool is not None:

@@ -11,11 +11,12 @@ from core.encode.tokenizer import load_tokenizer, word_pieces
 
 
 class QueryEncoder:
-    def __init__(self, threads: int = 1, models_dir: Path | None = None) -> None:
+    def __init__(self, threads: int = 1, models_dir: Path | None = None,
+                 sparse_model: str = "sparse") -> None:
         self._dense = DenseEncoder(threads=threads, models_dir=models_dir)
         self.dim = self._dense.dim
         # The sparse side needs only the tokenizer: inference-free, no model at query time.
-        self._tokenizer = load_tokenizer("sparse", models_dir)
+        self._tokenizer = load_tokenizer(sparse_model, models_dir)
         self._vocab = {i: t for t, i in self._tokenizer.get_vocab().items()}
 
     def dense(self, text: str) -> np.ndarray:

@@ -14,11 +14,10 @@ SparseVector = tuple[np.ndarray, np.ndarray]  # (token ids uint16 ascending, wei
 
 
 class SparseEncoder:
-    name = "sparse"
-
     def __init__(self, threads: int = 1, max_length: int = 256,
-                 models_dir: Path | None = None) -> None:
-        spec = model_spec(self.name, models_dir)
+                 models_dir: Path | None = None, name: str = "sparse") -> None:
+        self.name = name  # a sparse model of the manifest (core.encode.models.sparse_models)
+        spec = model_spec(name, models_dir)
         if not 2 <= max_length <= 512:  # BERT has 512 positions
             raise ValueError(f"max_length must be in [2, 512], got {max_length}")
         if spec.dims > 1 << 16:

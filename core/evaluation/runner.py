@@ -11,7 +11,7 @@ from pathlib import Path
 
 import platformdirs
 
-from core.api import Engine, models_digest
+from core.api import Engine, index_models
 from core.evaluation.beir import Collection, write_documents
 from core.evaluation.metrics import MEASURE_NAMES, evaluate
 from core.indexer import IndexOptions, IndexReport
@@ -37,6 +37,7 @@ class EvalReport:
     modes: dict[str, ModeResult] = field(default_factory=dict)
     index_seconds: float = 0.0
     encoded: int = 0  # passages encoded for this run (0 when the cached index was reused)
+    sparse_model: str = ""
 
     def to_json(self) -> dict:
         return {"dataset": self.dataset, "queries": self.queries,
@@ -59,29 +60,33 @@ def cache_root() -> Path:
 
 
 def prepare_index(collection: Collection, cache: Path | None = None,
-                  progress: Callable | None = None) -> tuple[Engine, dict[str, str], IndexReport]:
+                  progress: Callable | None = None, sparse_model: str = ""
+                  ) -> tuple[Engine, dict[str, str], IndexReport]:
     """The collection's index, built once per (corpus, models, pipeline) and reused after."""
-    key = hashlib.sha256(f"{collection.digest}|{models_digest()}|{PIPELINE_VERSION}".encode()
+    models = index_models(sparse_model).to_meta()
+    key = hashlib.sha256(f"{collection.digest}|{models}|{PIPELINE_VERSION}".encode()
                          ).hexdigest()[:12]
     base = (cache or cache_root()) / f"{collection.name}-{key}"
     names = write_documents(collection, base / "docs")
-    engine = Engine.open(base / "index", IndexOptions(low_priority=False))
+    engine = Engine.open(base / "index", IndexOptions(low_priority=False,
+                                                      sparse_model=sparse_model))
     report = engine.index([base / "docs"], progress=progress)  # a no-op when cached
     return engine, names, report
 
 
 def run_collection(folder: Path, modes: Sequence[str] = EVAL_MODES, cache: Path | None = None,
                    progress: Callable | None = None,
-                   configure: Callable[[Engine], None] | None = None) -> EvalReport:
+                   configure: Callable[[Engine], None] | None = None,
+                   sparse_model: str = "") -> EvalReport:
     collection = Collection.load(folder)
-    engine, names, indexing = prepare_index(collection, cache, progress)
+    engine, names, indexing = prepare_index(collection, cache, progress, sparse_model)
     try:
         if configure is not None:
             configure(engine)
         status = engine.status(list_limit=0)
         report = EvalReport(collection.name, len(collection.queries), len(collection.corpus),
                             status.passages, index_seconds=indexing.elapsed_s,
-                            encoded=indexing.encoded)
+                            encoded=indexing.encoded, sparse_model=status.sparse_model)
         for mode in modes:
             report.modes[mode] = run_mode(engine, collection, names, mode)
         return report
@@ -108,8 +113,9 @@ def markdown_report(report: EvalReport, command: str) -> str:
     return (
         f"# Retrieval quality: {report.dataset}\n\n"
         f"{report.documents} documents ({report.passages} passages), {report.queries} judged "
-        f"queries. nDCG@10, Recall@100 and MRR@10 by ir-measures, averaged over judged queries "
-        f"(no result = 0); files ranked by their best passage.\n\n"
+        f"queries; sparse model `{report.sparse_model}`. nDCG@10, Recall@100 and MRR@10 by "
+        f"ir-measures, averaged over judged queries (no result = 0); files ranked by their "
+        f"best passage.\n\n"
         f"{report.table()}\n\n"
         f"Command: `{command}`  \n"
         f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, "

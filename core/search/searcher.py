@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.encode.manifest import resolve_sparse_model
 from core.pathcodec import from_db, to_db
 from core.search import lexical
 from core.search.fusion import (
@@ -36,6 +37,7 @@ from core.search.snippets import make_snippet, match_spans, query_stems
 from core.search.stopwords import content_pieces, content_word_count
 from core.store.catalog import Catalog
 from core.store.codec import blob_to_dense, blob_to_sparse
+from core.store.index_models import stored_models
 from core.store.sparse_index import SparseIndex
 from core.store.vectors import DenseIndex
 
@@ -114,6 +116,12 @@ class Searcher:
         if self._encoder is None:
             self._encoder = self._encoder_factory()
         return self._encoder
+
+    def sparse_model(self) -> str:
+        """The sparse model this index was encoded with (queries use its tokenizer), or the
+        default where that one no longer ships (until the next indexing run re-encodes)."""
+        stored = stored_models(self.catalog)
+        return resolve_sparse_model(stored.sparse_name if stored else "")
 
     def close(self) -> None:
         # Under the lock: a search in flight on another thread finishes first (closing its
@@ -420,7 +428,7 @@ class Searcher:
         """The query expanded by the sparse model too (a model call: for comparison only)."""
         if self._siamese is None:
             from core.encode.sparse import SparseEncoder
-            self._siamese = SparseEncoder()
+            self._siamese = SparseEncoder(name=self.sparse_model())
         ids, weights = self._siamese.encode([query.text])[0]
         return self._sparse_terms(ids.astype(np.int64), weights, k, allowed)
 

@@ -373,6 +373,33 @@ class Catalog:
                 out[h] = (dense, scale, sparse)
         return out
 
+    def drop_vectors(self, keep_dense: bool) -> None:
+        """Forget every passage's vectors (a model changed) and queue their files to be encoded
+        again. With `keep_dense` the dense encodings wait in kept_dense, by passage text."""
+        if keep_dense:
+            self.conn.execute("INSERT OR IGNORE INTO kept_dense(hash, dense, scale) "
+                              "SELECT p.hash, v.dense, v.scale FROM vectors v "
+                              "JOIN passages p ON p.id = v.passage_id")
+        else:
+            self.conn.execute("DELETE FROM kept_dense")
+        self.conn.execute("INSERT INTO tombstones(passage_id) SELECT passage_id FROM vectors")
+        self.conn.execute("DELETE FROM vectors")
+        self.conn.execute("UPDATE files SET state = 'text' WHERE state = 'indexed' "
+                          "AND n_passages > 0")
+        self._bump_generation()
+
+    def kept_dense(self, hashes: Sequence[bytes]) -> dict[bytes, tuple[bytes, float]]:
+        out: dict[bytes, tuple[bytes, float]] = {}
+        for chunk in _chunks(list(hashes), 900):
+            marks = ",".join("?" * len(chunk))
+            for h, dense, scale in self.conn.execute(
+                    f"SELECT hash, dense, scale FROM kept_dense WHERE hash IN ({marks})", chunk):
+                out[h] = (dense, scale)
+        return out
+
+    def clear_kept_dense(self) -> None:
+        self.conn.execute("DELETE FROM kept_dense")
+
     def count_to_encode(self) -> int:
         return int(self.conn.execute(
             "SELECT count(*) FROM files f JOIN passages p ON p.file_id = f.id "

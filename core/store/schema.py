@@ -79,13 +79,19 @@ CREATE VIRTUAL TABLE passages_fts USING fts5(
 );
 """
 
+# Dense encodings kept while only the sparse model changed (core.api `Engine._check_models`): the
+# re-encode then runs the sparse model alone for these passage texts. Emptied when it completes.
+SCHEMA_V2 = """
+CREATE TABLE kept_dense (hash BLOB PRIMARY KEY, dense BLOB NOT NULL, scale REAL NOT NULL);
+"""
+
 # The keyword index's definition, for rebuilding it under another name (core.store.consistency).
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"  # as in the CREATE above
 FTS_OPTIONS = ("title, body, content='passage_docs', content_rowid='id', "
                f"tokenize='{FTS_TOKENIZER}'")
 
 # MIGRATIONS[i] upgrades version i to i + 1. Version 0 is an empty database.
-MIGRATIONS: list[str] = [SCHEMA_V1]
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app.settings_dialog import SettingsDialog, index_options, parse_types
 from core.api import Engine
+from core.encode.manifest import sparse_models
 from core.settings import Settings
 from tests.gui.conftest import WAIT_MS, names, search
 
@@ -23,6 +24,10 @@ def test_settings_dialog_saves(qtbot, tmp_path: Path) -> None:
     dialog.file_types.setText(".PDF, md;txt")
     dialog.excludes.setPlainText("*.log\n\nbuild/")
     dialog.hidden.setChecked(True)
+    shipped = list(sparse_models())
+    assert dialog.sparse_model.count() == len(shipped)
+    assert dialog.sparse_model.currentData() == ""  # the default, whichever that is
+    dialog.sparse_model.setCurrentIndex(len(shipped) - 1)
     dialog.accept()
 
     saved = Settings.load()
@@ -30,10 +35,12 @@ def test_settings_dialog_saves(qtbot, tmp_path: Path) -> None:
     assert (saved.threads, saved.low_priority, saved.max_file_mb) == (3, False, 12.0)
     assert saved.file_types == ["md", "pdf", "txt"]
     assert saved.excludes == ["*.log", "build/"] and saved.include_hidden
+    assert saved.sparse_model == ("" if len(shipped) == 1 else shipped[-1])
 
     options = index_options(saved)
     assert options.threads == 3 and not options.low_priority and options.max_file_mb == 12
     assert tuple(options.file_types) == ("md", "pdf", "txt")
+    assert options.sparse_model == saved.sparse_model
     assert index_options(Settings()).low_priority and index_options(Settings()).threads is None
     assert parse_types(" , .") == []
 

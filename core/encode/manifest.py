@@ -1,0 +1,62 @@
+"""resources/models/manifest.json: which models ship, their files' sha256, the default choices.
+
+Plain JSON, no onnxruntime: the window reads the list of sparse models from here cheaply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from core.resources import models_dir
+
+
+class ModelError(Exception):
+    """A model file is missing, does not match the manifest, or the manifest is unusable."""
+
+
+def load_manifest(directory: Path | None = None) -> dict[str, Any]:
+    path = (directory or models_dir()) / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"model manifest missing: {path}") from None
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"model manifest unreadable: {path}: {exc}") from None
+
+
+DEFAULT_SPARSE = "sparse"  # the shipped sparse model, unless the manifest names another
+
+
+def sparse_models(directory: Path | None = None) -> dict[str, str]:
+    """The sparse models shipped, name -> a line for the user; the default comes first."""
+    manifest = load_manifest(directory)
+    default = default_sparse_model(directory)
+    found = {name: entry.get("title", name) for name, entry in manifest["models"].items()
+             if entry.get("output") == "weights"}
+    return dict(sorted(found.items(), key=lambda item: item[0] != default))
+
+
+def default_sparse_model(directory: Path | None = None) -> str:
+    return str(load_manifest(directory).get("default_sparse", DEFAULT_SPARSE))
+
+
+def resolve_sparse_model(requested: str = "", directory: Path | None = None) -> str:
+    """The sparse model to index with: the one asked for if it ships, else the default (a
+    setting naming a model a later release no longer ships falls back, it does not fail)."""
+    return requested if requested in sparse_models(directory) else default_sparse_model(directory)
+
+
+def model_digest(name: str, directory: Path | None = None) -> str:
+    """What a model's vectors depend on: the sha256 of its weights and tokenizer files. Two
+    entries with the same files give the same vectors, so they share a digest."""
+    manifest = load_manifest(directory)
+    try:
+        entry, files = manifest["models"][name], manifest["files"]
+        joined = "|".join(files[entry[k]]["sha256"] for k in ("file", "tokenizer"))
+    except KeyError as exc:
+        raise ModelError(f"{(directory or models_dir()) / 'manifest.json'}: no entry {exc} "
+                         f"for model {name!r}") from None
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
