@@ -14,6 +14,8 @@ import numpy as np
 class Variant:
     name: str
     scores: list[float]  # one per collection, in the collections' order
+    # per collection, each judged query's score (same query order as the baseline's)
+    per_query: list[np.ndarray] | None = None
 
     @property
     def mean(self) -> float:
@@ -29,24 +31,41 @@ class HeldOut:
     baseline: float  # the reference (e.g. hybrid without feedback) on this one
 
 
-def choose(variants: Sequence[Variant], keep: Sequence[int],
-           baseline: Sequence[float] | None = None) -> Variant:
-    """The best mean over the collections `keep` or, given a baseline, the best worst-case
-    gain over it there (the setting that hurts least where it helps least); ties go to the
-    earlier variant."""
-    if baseline is not None:
-        return max(variants, key=lambda v: min(v.scores[i] - baseline[i] for i in keep))
+CRITERIA = ("mean", "worst", "lower-bound")
+
+
+def lower_bound(v: Variant, base: Variant, i: int, z: float = 1.0) -> float:
+    """Collection i's gain over the baseline less z standard errors of its per-query paired
+    differences: a setting whose gain comes from a few queries while it costs many others a
+    little scores below one that gains a little almost everywhere."""
+    assert v.per_query is not None and base.per_query is not None
+    diff = v.per_query[i] - base.per_query[i]
+    return float(diff.mean() - z * diff.std(ddof=1) / np.sqrt(len(diff)))
+
+
+def choose(variants: Sequence[Variant], keep: Sequence[int], base: Variant | None = None,
+           criterion: str = "mean") -> Variant:
+    """The variant best over the collections `keep` by `criterion`: the best mean; the best
+    worst-case gain over the baseline (the setting that hurts least where it helps least); or
+    the best mean of each collection's lower bound on its gain. Ties go to the earlier variant."""
+    if criterion == "worst":
+        assert base is not None
+        return max(variants, key=lambda v: min(v.scores[i] - base.scores[i] for i in keep))
+    if criterion == "lower-bound":
+        assert base is not None
+        return max(variants, key=lambda v: float(np.mean([lower_bound(v, base, i)
+                                                          for i in keep])))
     return max(variants, key=lambda v: float(np.mean([v.scores[i] for i in keep])))
 
 
-def leave_one_out(variants: Sequence[Variant], names: Sequence[str],
-                  baseline: Sequence[float], worst_case: bool = False) -> list[HeldOut]:
+def leave_one_out(variants: Sequence[Variant], names: Sequence[str], base: Variant,
+                  criterion: str = "mean") -> list[HeldOut]:
     out = []
     for i, name in enumerate(names):
         others = [j for j in range(len(names)) if j != i]
-        pick = choose(variants, others, baseline if worst_case else None)
+        pick = choose(variants, others, base, criterion)
         out.append(HeldOut(name, pick.name, pick.scores[i], max(v.scores[i] for v in variants),
-                           baseline[i]))
+                           base.scores[i]))
     return out
 
 

@@ -159,7 +159,7 @@ def main(folders: list[str]) -> None:
               + f" | {name}")
     names = [c.name for c, *_ in data]
     held = leave_one_out([Variant(name, scores) for _, _, name, scores in rows], names,
-                         best_single)
+                         Variant("best single", best_single))
     print("\nleave one collection out (fusion chosen on the other collections):")
     print(table(held, "best single list"))
     for _, engine, _, _ in data:

@@ -70,7 +70,8 @@ def main(folders: list[str]) -> None:
         print(f"| {variant} | " + " | ".join(f"{x:.4f}" for x in row)
               + f" | {np.mean(row):.4f} |")
     before = scores["alnum pieces only (before)"]
-    held = leave_one_out([Variant(v, row) for v, row in scores.items()], names, before)
+    held = leave_one_out([Variant(v, row) for v, row in scores.items()], names,
+                         Variant("before", before))
     print("\nleave one collection out (chosen on the other three):")
     print(table(held, "before the fix"))
     for _, engine, _, _ in data:

@@ -13,10 +13,12 @@ import pytest
 from core import cli
 from core.api import Engine, IndexOptions, index_models
 from core.encode.manifest import model_digest, sparse_models
+from core.evaluation.runner import run_collection
 from core.resources import models_dir
 from core.store.catalog import Catalog
 from core.store.index_models import IndexModels, stored_models
 from tests.docs import TOPICS, write_topics
+from tests.test_eval import _write_collection
 
 
 def _vectors(index: Path) -> dict[bytes, tuple[bytes, bytes]]:
@@ -127,3 +129,18 @@ def test_cli_lists_models_and_refuses_an_unknown_one(tmp_path: Path, capsys) -> 
                      str(docs)])
     assert code == cli.EXIT_USAGE
     assert "spyglass models" in capsys.readouterr().err
+
+
+def test_eval_of_another_sparse_model_encodes_only_its_sparse_side(
+        tmp_path: Path, two_sparse_models: str) -> None:
+    data = _write_collection(tmp_path / "mini")
+    cache = tmp_path / "cache"
+    default = run_collection(data, ("sparse",), cache)
+    assert (default.sparse_model, default.encoded, default.resparsed) == \
+        ("sparse", len(TOPICS), 0)
+    other = run_collection(data, ("sparse",), cache, sparse_model=two_sparse_models)
+    assert (other.sparse_model, other.encoded, other.resparsed) == \
+        (two_sparse_models, len(TOPICS), len(TOPICS))
+    assert other.modes["sparse"].metrics == default.modes["sparse"].metrics  # same weights
+    assert len(list(cache.iterdir())) == 2  # the default's index is still there, untouched
+    assert run_collection(data, ("sparse",), cache).encoded == 0

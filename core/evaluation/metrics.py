@@ -10,6 +10,14 @@ MEASURE_NAMES = ("ndcg@10", "recall@100", "mrr@10")
 
 def evaluate(qrels: Mapping[str, Mapping[str, int]],
              run: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    per_query = evaluate_per_query(qrels, run)
+    n = max(len(per_query), 1)
+    return {name: sum(v[name] for v in per_query.values()) / n for name in MEASURE_NAMES}
+
+
+def evaluate_per_query(qrels: Mapping[str, Mapping[str, int]],
+                       run: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    """Every judged query's measures (0 for one without results), in the qrels' order."""
     try:
         import ir_measures
         from ir_measures import RR, R, nDCG
@@ -22,5 +30,4 @@ def evaluate(qrels: Mapping[str, Mapping[str, int]],
     nonempty = {q: dict(docs) for q, docs in run.items() if docs and q in qrels}
     for m in ir_measures.iter_calc(list(measures.values()), dict(qrels), nonempty):
         per_query[m.query_id][by_measure[m.measure]] = float(m.value)
-    n = max(len(per_query), 1)
-    return {name: sum(v[name] for v in per_query.values()) / n for name in measures}
+    return per_query

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ class EvalReport:
     modes: dict[str, ModeResult] = field(default_factory=dict)
     index_seconds: float = 0.0
     encoded: int = 0  # passages encoded for this run (0 when the cached index was reused)
+    resparsed: int = 0  # of those, passages whose dense vector came from a sibling index
     sparse_model: str = ""
 
     def to_json(self) -> dict:
@@ -44,7 +47,9 @@ class EvalReport:
                 "modes": {m: {k: round(v, 4) for k, v in r.metrics.items()}
                           for m, r in self.modes.items()},
                 "index": {"documents": self.documents, "passages": self.passages,
-                          "encoded_now": self.encoded, "seconds": round(self.index_seconds, 1)}}
+                          "encoded_now": self.encoded, "sparse_only": self.resparsed,
+                          "seconds": round(self.index_seconds, 1)},
+                "sparse_model": self.sparse_model}
 
     def table(self) -> str:
         lines = [f"| mode | {' | '.join(MEASURE_NAMES)} | median ms/query |",
@@ -62,16 +67,31 @@ def cache_root() -> Path:
 def prepare_index(collection: Collection, cache: Path | None = None,
                   progress: Callable | None = None, sparse_model: str = ""
                   ) -> tuple[Engine, dict[str, str], IndexReport]:
-    """The collection's index, built once per (corpus, models, pipeline) and reused after."""
-    models = index_models(sparse_model).to_meta()
-    key = hashlib.sha256(f"{collection.digest}|{models}|{PIPELINE_VERSION}".encode()
+    """The collection's index, built once per (corpus, models, pipeline) and reused after. A
+    new sparse model starts from a copy of an index with the same dense model, so only its
+    sparse side is encoded (the indexer's sparse-only re-encode)."""
+    models = index_models(sparse_model)
+    origin = {"collection": collection.digest, "pipeline": PIPELINE_VERSION,
+              "dense": models.dense, "models": models.to_meta()}
+    key = hashlib.sha256(f"{collection.digest}|{origin['models']}|{PIPELINE_VERSION}".encode()
                          ).hexdigest()[:12]
     base = (cache or cache_root()) / f"{collection.name}-{key}"
+    if not base.exists():
+        _seed_from_sibling(base, collection.name, origin)
     names = write_documents(collection, base / "docs")
     engine = Engine.open(base / "index", IndexOptions(low_priority=False,
                                                       sparse_model=sparse_model))
     report = engine.index([base / "docs"], progress=progress)  # a no-op when cached
+    (base / "origin.json").write_text(json.dumps(origin), encoding="utf-8")
     return engine, names, report
+
+
+def _seed_from_sibling(base: Path, name: str, origin: dict[str, str]) -> None:
+    for found in sorted(base.parent.glob(f"{name}-*/origin.json")):
+        other = json.loads(found.read_text(encoding="utf-8"))
+        if all(other.get(k) == origin[k] for k in ("collection", "pipeline", "dense")):
+            shutil.copytree(found.parent, base)
+            return
 
 
 def run_collection(folder: Path, modes: Sequence[str] = EVAL_MODES, cache: Path | None = None,
@@ -86,7 +106,8 @@ def run_collection(folder: Path, modes: Sequence[str] = EVAL_MODES, cache: Path 
         status = engine.status(list_limit=0)
         report = EvalReport(collection.name, len(collection.queries), len(collection.corpus),
                             status.passages, index_seconds=indexing.elapsed_s,
-                            encoded=indexing.encoded, sparse_model=status.sparse_model)
+                            encoded=indexing.encoded, resparsed=indexing.resparsed,
+                            sparse_model=status.sparse_model)
         for mode in modes:
             report.modes[mode] = run_mode(engine, collection, names, mode)
         return report

@@ -1,12 +1,12 @@
-"""The best checkpoint of a training run as a model folder for packaging/build_models.py.
+"""The best checkpoint of a training run as a model folder for packaging/add_sparse_model.py.
 
     .venv-build/bin/python -m training.sparse.export [--work .cache/train-sparse]
-    .venv-build/bin/python packaging/build_models.py --sparse-model .cache/train-sparse/export \\
-        --out .cache/train-sparse/resources/models
+    .venv-build/bin/python packaging/add_sparse_model.py sparse-wordnet \\
+        .cache/train-sparse/export --title "..."
 
-The second command builds the int8 ONNX files and manifest (sha256 of every file) as for the
-shipped models; `SPYGLASS_RESOURCES=.cache/train-sparse/resources spyglass eval ...` then
-measures the candidate without touching resources/.
+The second command adds the int8 ONNX file to resources/models beside the shipped models (its
+sha256 in the manifest, its card beside it); `spyglass eval DATASET --sparse-model
+sparse-wordnet` then measures it.
 """
 
 from __future__ import annotations
