@@ -41,6 +41,7 @@ class EvalReport:
     encoded: int = 0  # passages encoded for this run (0 when the cached index was reused)
     resparsed: int = 0  # of those, passages whose dense vector came from a sibling index
     sparse_model: str = ""
+    postings_per_passage: float = 0.0  # the sparse index's size, in terms per passage
 
     def to_json(self) -> dict:
         return {"dataset": self.dataset, "queries": self.queries,
@@ -49,7 +50,8 @@ class EvalReport:
                 "index": {"documents": self.documents, "passages": self.passages,
                           "encoded_now": self.encoded, "sparse_only": self.resparsed,
                           "seconds": round(self.index_seconds, 1)},
-                "sparse_model": self.sparse_model}
+                "sparse_model": self.sparse_model,
+                "postings_per_passage": round(self.postings_per_passage, 2)}
 
     def table(self) -> str:
         lines = [f"| mode | {' | '.join(MEASURE_NAMES)} | median ms/query |",
@@ -104,10 +106,12 @@ def run_collection(folder: Path, modes: Sequence[str] = EVAL_MODES, cache: Path 
         if configure is not None:
             configure(engine)
         status = engine.status(list_limit=0)
+        postings = engine.searcher.catalog.sparse_terms_per_passage()
         report = EvalReport(collection.name, len(collection.queries), len(collection.corpus),
                             status.passages, index_seconds=indexing.elapsed_s,
                             encoded=indexing.encoded, resparsed=indexing.resparsed,
-                            sparse_model=status.sparse_model)
+                            sparse_model=status.sparse_model,
+                            postings_per_passage=postings)
         for mode in modes:
             report.modes[mode] = run_mode(engine, collection, names, mode)
         return report
@@ -134,9 +138,10 @@ def markdown_report(report: EvalReport, command: str) -> str:
     return (
         f"# Retrieval quality: {report.dataset}\n\n"
         f"{report.documents} documents ({report.passages} passages), {report.queries} judged "
-        f"queries; sparse model `{report.sparse_model}`. nDCG@10, Recall@100 and MRR@10 by "
-        f"ir-measures, averaged over judged queries (no result = 0); files ranked by their "
-        f"best passage.\n\n"
+        f"queries; sparse model `{report.sparse_model}` "
+        f"({report.postings_per_passage:.1f} postings per passage). nDCG@10, Recall@100 and "
+        f"MRR@10 by ir-measures, averaged over judged queries (no result = 0); files ranked by "
+        f"their best passage.\n\n"
         f"{report.table()}\n\n"
         f"Command: `{command}`  \n"
         f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, "

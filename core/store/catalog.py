@@ -400,6 +400,11 @@ class Catalog:
     def clear_kept_dense(self) -> None:
         self.conn.execute("DELETE FROM kept_dense")
 
+    def sparse_terms_per_passage(self) -> float:
+        """Mean postings a passage adds to the sparse index (4 bytes a term in the blob)."""
+        return float(self.conn.execute(
+            "SELECT COALESCE(AVG(length(sparse)), 0) / 4.0 FROM vectors").fetchone()[0])
+
     def count_to_encode(self) -> int:
         return int(self.conn.execute(
             "SELECT count(*) FROM files f JOIN passages p ON p.file_id = f.id "
