@@ -251,8 +251,7 @@ class Engine:
         if stored == wanted:
             return
         with catalog.transaction():
-            has_vectors = catalog.conn.execute("SELECT 1 FROM vectors LIMIT 1").fetchone()
-            if stored is not None and has_vectors:
+            if stored is not None:  # even with no vectors left: kept dense ones may be stale
                 catalog.drop_vectors(keep_dense=stored.dense == wanted.dense)
             catalog.set_meta("models", wanted.to_meta())
 

@@ -105,6 +105,7 @@ class Searcher:
         self.dense: DenseIndex | None = None
         self.weights: dict[str, float] = dict(HYBRID_WEIGHTS)
         self.prf = PrfParams()
+        self.second_weights: dict[str, float] = dict(SECOND_ROUND_WEIGHTS)
         self._exact: tuple[int, np.ndarray, np.ndarray] | None = None  # generation, pids, matrix
         self._siamese = None
         self._note_cache: tuple[int, str | None] = (-1, None)
@@ -262,7 +263,7 @@ class Searcher:
                                            p.expansion_terms, p.expansion_weight)
             if len(terms):
                 second["sparse"] = self._sparse_terms(terms, weights, pool, allowed)
-        fused2 = fuse_files(second, SECOND_ROUND_WEIGHTS, self._owners(second, fused.owner))
+        fused2 = fuse_files(second, self.second_weights, self._owners(second, fused.owner))
         return interpolate(fused, fused2, p.before), note
 
     def _note(self) -> str | None:
