@@ -143,5 +143,6 @@ def test_eval_of_another_sparse_model_encodes_only_its_sparse_side(
         (two_sparse_models, len(TOPICS), len(TOPICS))
     assert other.modes["sparse"].metrics == default.modes["sparse"].metrics  # same weights
     assert 0 < other.postings_per_passage == default.postings_per_passage <= 128
+    assert other.passages == default.passages  # the copy forgot the sibling's folder
     assert len(list(cache.iterdir())) == 2  # the default's index is still there, untouched
     assert run_collection(data, ("sparse",), cache).encoded == 0

@@ -80,19 +80,27 @@ def prepare_index(collection: Collection, cache: Path | None = None,
     base = (cache or cache_root()) / f"{collection.name}-{key}"
     if not base.exists():
         _seed_from_sibling(base, collection.name, origin)
+    elif (base / "docs").is_symlink() and not (base / "docs").exists():
+        (base / "docs").unlink()  # the sibling is gone: this index gets documents of its own
     names = write_documents(collection, base / "docs")
     engine = Engine.open(base / "index", IndexOptions(low_priority=False,
                                                       sparse_model=sparse_model))
+    for root in engine.roots():  # a copied or moved cache still names its old documents folder
+        if Path(root.path) != (base / "docs").resolve():
+            engine.remove_root(root.path)
     report = engine.index([base / "docs"], progress=progress)  # a no-op when cached
     (base / "origin.json").write_text(json.dumps(origin), encoding="utf-8")
     return engine, names, report
 
 
 def _seed_from_sibling(base: Path, name: str, origin: dict[str, str]) -> None:
+    """Copy the index of a sibling with the same documents and dense model; its documents
+    folder is shared through a link, so the copy indexes the very same files (same paths)."""
     for found in sorted(base.parent.glob(f"{name}-*/origin.json")):
         other = json.loads(found.read_text(encoding="utf-8"))
         if all(other.get(k) == origin[k] for k in ("collection", "pipeline", "dense")):
-            shutil.copytree(found.parent, base)
+            shutil.copytree(found.parent / "index", base / "index")
+            (base / "docs").symlink_to((found.parent / "docs").resolve(), True)
             return
 
 
