@@ -16,7 +16,7 @@ from core.store.codec import (
     quantize_dense,
     sparse_to_blob,
 )
-from core.store.schema import SCHEMA_VERSION, SchemaError
+from core.store.schema import MIGRATIONS, SCHEMA_VERSION, SchemaError, _statements
 
 
 def _passages(texts: list[str]) -> list[NewPassage]:
@@ -48,6 +48,22 @@ def test_schema_version_and_wal(index_dir: Path) -> None:
     conn.close()
     with pytest.raises(SchemaError, match="newer Spyglass"):
         Catalog(index_dir)
+
+
+def test_a_version_1_catalog_is_migrated_with_its_data(index_dir: Path) -> None:
+    index_dir.mkdir()
+    conn = sqlite3.connect(index_dir / "catalog.sqlite")
+    for statement in _statements(MIGRATIONS[0]):  # what the first release created
+        conn.execute(statement)
+    conn.execute("INSERT INTO meta(key, value) VALUES ('models', '570fe6ebddd0f17d')")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    cat = Catalog(index_dir)
+    assert cat.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert cat.get_meta("models") == "570fe6ebddd0f17d"
+    assert cat.kept_dense([b"x"]) == {}  # the table a sparse-model change fills
+    cat.close()
 
 
 def test_text_then_vectors_lifecycle(index_dir: Path) -> None:
