@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import sys
 import tempfile
@@ -73,7 +74,7 @@ def main() -> None:
     tables = "\n\n".join(p.read_text(encoding="utf-8").strip() for p in args.eval_table)
     (out / f"MODEL_CARD-{args.name}.md").write_text(
         card(args.name, args.title, training, metrics, manifest["files"][onnx_name], tables,
-             " ".join(sys.argv[1:])), encoding="utf-8")
+             shlex.join(sys.argv[1:])), encoding="utf-8")
     bm.log(f"added {args.name} ({manifest['files'][onnx_name]['size']:,} B)")
 
 
@@ -84,7 +85,9 @@ def card(name: str, title: str, training: dict, metrics: dict, file: dict, table
     rows = "\n".join(
         f"| {r['step']} | {r.get('minutes', 0)} | {r['mrr']:.4f} | {r['density']:.1f} | "
         f"{r.get('kl', '')} | {r.get('flops', '')} | {r.get('drift', '')} | "
-        f"{r.get('lr', '')} | {r.get('rolled_back_to', '')} |" for r in training["curve"])
+        f"{r['lr']:.2g} | {r.get('rolled_back_to', '')} |" if "lr" in r else
+        f"| {r['step']} | 0 | {r['mrr']:.4f} | {r['density']:.1f} | | | | | |"
+        for r in training["curve"])
     q = metrics["int8_vs_fp32"]
     return f"""# {name}: {title}
 
@@ -119,7 +122,8 @@ rollback), seed {hp['seed']}, {hp['pairs']} training pairs, {hp['monitor']} held
 Best held-out MRR@10 {best['mrr']:.4f} at step {best['step']} (density {best['density']:.1f}
 non-zero terms per document before pruning).
 
-Learning curve (held-out MRR@10 over the held-out pool; running means of the loss parts):
+Learning curve (held-out MRR@10 over the held-out pool; running means of the loss parts;
+minutes since the training command started, teaching included):
 
 | step | minutes | held-out MRR@10 | density | KL | FLOPS | drift | lr | rolled back to |
 |---|---|---|---|---|---|---|---|---|
