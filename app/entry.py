@@ -19,7 +19,8 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-CLI_COMMANDS = {"index", "search", "status", "remove", "retry", "eval", "bench", "doctor"}
+CLI_COMMANDS = {"index", "search", "status", "remove", "retry", "eval", "bench", "doctor",
+                "models"}  # every subcommand of core.cli (tests/test_model_choice.py checks)
 LAUNCH_PROBE_ENV = "SPYGLASS_LAUNCH_PROBE"
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from app.entry import CLI_COMMANDS
 from core import cli
 from core.api import Engine, IndexOptions, index_models
 from core.encode.manifest import model_digest, sparse_models
@@ -17,6 +19,7 @@ from core.evaluation.runner import run_collection
 from core.resources import models_dir
 from core.store.catalog import Catalog
 from core.store.index_models import IndexModels, stored_models
+from tests.conftest import REPO, SPYGLASS
 from tests.docs import TOPICS, write_topics
 from tests.test_eval import _write_collection
 
@@ -122,6 +125,11 @@ def test_unreadable_model_record_reencodes_everything(tmp_path: Path) -> None:
 
 
 def test_cli_lists_models_and_refuses_an_unknown_one(tmp_path: Path, capsys) -> None:
+    # the `spyglass` program sends every subcommand to the command line, not the window
+    assert {*cli.COMMANDS, *cli.STANDALONE} == CLI_COMMANDS
+    listed = subprocess.run([*SPYGLASS, "models"], capture_output=True, text=True, timeout=120,
+                            cwd=REPO)
+    assert listed.returncode == 0 and listed.stdout.startswith("sparse: "), listed.stderr
     assert cli.main(["models"]) == 0
     assert capsys.readouterr().out.startswith("sparse: ")
     docs = write_topics(tmp_path / "docs")
