@@ -34,9 +34,12 @@ QUERY_SIDE = 3  # bump when the query side changes what the lists hold (3: piece
 
 def cached(kind: str, engine, compute):  # type: ignore[no-untyped-def]
     """`compute()`, pickled in /tmp under the name of the evaluation index it ran on (corpus,
-    models and pipeline version) and of the query side, so lists from an older encoding or an
-    older query side are never reused."""
-    path = Path(f"/tmp/spyglass-{kind}-{engine.index_dir.parent.name}-q{QUERY_SIDE}.pickle")
+    models and pipeline version), its passage count and the query side, so lists from an older
+    encoding, another state of the index or an older query side are never reused."""
+    # the passage count too: lists of an index that changed (e.g. a folder indexed twice) go
+    passages = engine.status(list_limit=0).passages
+    path = Path(f"/tmp/spyglass-{kind}-{engine.index_dir.parent.name}-p{passages}"
+                f"-q{QUERY_SIDE}.pickle")
     if path.exists():
         return pickle.loads(path.read_bytes())
     value = compute()
