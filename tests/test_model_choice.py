@@ -95,31 +95,33 @@ def test_a_setting_naming_a_model_that_does_not_ship_falls_back_to_the_default(
         assert engine.search("patio", k=3, mode="sparse").hits
 
 
-def test_indexes_from_before_the_choice_keep_their_vectors(tmp_path: Path) -> None:
-    docs = write_topics(tmp_path / "docs")
+def _indexed_with_models_record(tmp_path: Path, record: str) -> tuple[Path, IndexModels | None]:
+    """The topics indexed, then the catalog's record of its models replaced by `record`;
+    returns the index and how the record now reads."""
     index = tmp_path / "index"
     with Engine.open(index) as engine:
-        engine.index([docs])
+        engine.index([write_topics(tmp_path / "docs")])
     cat = Catalog(index)
-    with cat.transaction():  # what an index written by the previous release holds
-        cat.set_meta("models", "570fe6ebddd0f17d")
-    # the shipped files are those of that release, so nothing needs encoding again
-    assert stored_models(cat) == index_models()
+    with cat.transaction():
+        cat.set_meta("models", record)
+    stored = stored_models(cat)
     cat.close()
+    return index, stored
+
+
+def test_indexes_from_before_the_choice_keep_their_vectors(tmp_path: Path) -> None:
+    # what an index written by the previous release holds
+    index, stored = _indexed_with_models_record(tmp_path, "570fe6ebddd0f17d")
+    # the shipped files are those of that release, so nothing needs encoding again
+    assert stored == index_models()
     with Engine.open(index) as engine:
         assert engine.index().encoded == 0
 
 
 def test_unreadable_model_record_reencodes_everything(tmp_path: Path) -> None:
-    docs = write_topics(tmp_path / "docs")
-    index = tmp_path / "index"
+    index, stored = _indexed_with_models_record(tmp_path, "not json")
+    assert stored == IndexModels("unknown", "unknown", "unknown")
     with Engine.open(index) as engine:
-        engine.index([docs])
-        cat = Catalog(index)
-        with cat.transaction():
-            cat.set_meta("models", "not json")
-        assert stored_models(cat) == IndexModels("unknown", "unknown", "unknown")
-        cat.close()
         report = engine.index()
         assert (report.encoded, report.resparsed) == (len(TOPICS), 0)
 

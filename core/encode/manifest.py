@@ -33,20 +33,17 @@ DEFAULT_SPARSE = "sparse"  # the shipped sparse model, unless the manifest names
 def sparse_models(directory: Path | None = None) -> dict[str, str]:
     """The sparse models shipped, name -> a line for the user; the default comes first."""
     manifest = load_manifest(directory)
-    default = default_sparse_model(directory)
+    default = manifest.get("default_sparse", DEFAULT_SPARSE)
     found = {name: entry.get("title", name) for name, entry in manifest["models"].items()
              if entry.get("output") == "weights"}
     return dict(sorted(found.items(), key=lambda item: item[0] != default))
 
 
-def default_sparse_model(directory: Path | None = None) -> str:
-    return str(load_manifest(directory).get("default_sparse", DEFAULT_SPARSE))
-
-
 def resolve_sparse_model(requested: str = "", directory: Path | None = None) -> str:
     """The sparse model to index with: the one asked for if it ships, else the default (a
     setting naming a model a later release no longer ships falls back, it does not fail)."""
-    return requested if requested in sparse_models(directory) else default_sparse_model(directory)
+    models = sparse_models(directory)
+    return requested if requested in models else next(iter(models), DEFAULT_SPARSE)
 
 
 def model_digest(name: str, directory: Path | None = None) -> str:
