@@ -53,9 +53,13 @@ PHASE_NAMES = {
     "scan": "Looking for new and changed files",
     "keyword": "Reading files (keyword index)",
     "semantic": "Learning what passages mean (semantic index)",
+    "ocr": "Reading scanned pages and images (OCR)",
     "finishing": "Finishing up",
     "done": "Up to date",
 }
+
+
+COUNTED_PHASES = ("keyword", "semantic", "ocr")  # phases with a total: a bar, a rate, an ETA
 
 
 def phase(p: Progress) -> str:
@@ -65,7 +69,7 @@ def phase(p: Progress) -> str:
 
 def rate_and_eta(p: Progress) -> str:
     """'12.5 files/s · about 3 min left' (empty when there is nothing to count)."""
-    if p.paused or p.phase not in ("keyword", "semantic") or not p.total:
+    if p.paused or p.phase not in COUNTED_PHASES or not p.total:
         return ""
     parts = [f"{p.done:,} of {p.total:,} {p.unit}"]
     if p.rate > 0:

@@ -267,7 +267,7 @@ class IndexManager(QDialog):
         if job is not None and job.kind in ("update", "remove"):
             title = f"{job.describe()} — {title[0].lower()}{title[1:]}"
         self.phase.setText(title)
-        if p.total and p.phase in ("keyword", "semantic"):
+        if p.total and p.phase in formatting.COUNTED_PHASES:
             self.bar.setRange(0, p.total)
             self.bar.setValue(p.done)
             self.bar.setFormat(f"{p.fraction:.0%}")

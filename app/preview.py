@@ -51,6 +51,7 @@ class PreviewData:
     size: int = 0
     mtime: float = 0.0
     pages: list[tuple[int, str]] = field(default_factory=list)  # (start, label), sorted
+    recognised: str = ""  # the text came from OCR: said so above it
 
     def page_at(self, pos: int) -> str | None:
         """The page (or slide, or sheet) that a text position is on."""
@@ -102,7 +103,7 @@ def load_preview(engine: Engine, path: str, query: str, passage_ids: list[int],
         pages = [(q[s], label) for s, label in pages]
         focus = q[max(0, min(focus, len(text)))]
     return PreviewData(path, doc.title, doc.format, text, offset, passages, hits, focus,
-                       matched, size, mtime, pages)
+                       matched, size, mtime, pages, doc.recognised)
 
 
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -237,6 +238,8 @@ class PreviewPane(QWidget):
                              else "") if p]
         if data.offset:
             parts.append("showing part of a very long text")
+        if data.recognised:  # "text recognised by OCR (pages 1-3)": it may have misreadings
+            parts.append(data.recognised[0].upper() + data.recognised[1:])
         self.info.setText(" · ".join(parts))
         self.text.setPlainText(data.text)
         # Walk through word hits; a passage matched by meaning alone has none, so walk the

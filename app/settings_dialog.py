@@ -1,6 +1,6 @@
 """Preferences: index location, indexing threads and priority, file size limit, file types, the
-related-terms model. Saved as JSON (core.settings); indexing options apply from the next
-indexing job on."""
+related-terms model, OCR and its limits. Saved as JSON (core.settings); indexing options apply
+from the next indexing job on."""
 
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ def index_options(settings: Settings, base: IndexOptions | None = None) -> Index
         excludes=tuple(settings.excludes),
         include_hidden=settings.include_hidden,
         sparse_model=settings.sparse_model,
+        ocr=settings.ocr,
+        ocr_max_pages=settings.ocr_max_pages,
+        ocr_page_timeout_s=settings.ocr_page_seconds,
+        ocr_max_megapixels=settings.ocr_max_megapixels,
     )
 
 
@@ -101,6 +105,26 @@ class SettingsDialog(QDialog):
         self.sparse_model.setCurrentIndex(max(chosen, 0))
         self.sparse_model.setEnabled(len(models) > 1)
 
+        self.ocr = QCheckBox("Read scanned pages and images (OCR)")
+        self.ocr.setChecked(settings.ocr)
+        self.ocr_pages = QSpinBox()
+        self.ocr_pages.setRange(1, 100_000)
+        self.ocr_pages.setSuffix(" pages per document")
+        self.ocr_pages.setValue(settings.ocr_max_pages)
+        self.ocr_seconds = QDoubleSpinBox()
+        self.ocr_seconds.setRange(1, 3600)
+        self.ocr_seconds.setDecimals(0)
+        self.ocr_seconds.setSuffix(" s per page")
+        self.ocr_seconds.setValue(settings.ocr_page_seconds)
+        self.ocr_megapixels = QDoubleSpinBox()
+        self.ocr_megapixels.setRange(1, 1000)
+        self.ocr_megapixels.setDecimals(0)
+        self.ocr_megapixels.setSuffix(" megapixels")
+        self.ocr_megapixels.setValue(settings.ocr_max_megapixels)
+        for limit in (self.ocr_pages, self.ocr_seconds, self.ocr_megapixels):
+            limit.setEnabled(settings.ocr)
+            self.ocr.toggled.connect(limit.setEnabled)
+
         form = QFormLayout()
         form.addRow("Index location:", location)
         form.addRow("", _hint("A new location is used the next time Spyglass starts."))
@@ -114,6 +138,12 @@ class SettingsDialog(QDialog):
         form.addRow("Related-terms model:", self.sparse_model)
         form.addRow("", _hint("Finds documents by words related to the query's. Changing it "
                               "re-encodes that part of the index the next time it is updated."))
+        form.addRow("Text in images:", self.ocr)
+        form.addRow("Read at most:", self.ocr_pages)
+        form.addRow("Give up after:", self.ocr_seconds)
+        form.addRow("Largest image:", self.ocr_megapixels)
+        form.addRow("", _hint("OCR runs after everything else is searchable, a few seconds a "
+                              "page; a scan becomes searchable when its pages are read."))
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -137,6 +167,10 @@ class SettingsDialog(QDialog):
         s.include_hidden = self.hidden.isChecked()
         if self.sparse_model.count():
             s.sparse_model = self.sparse_model.currentData()
+        s.ocr = self.ocr.isChecked()
+        s.ocr_max_pages = self.ocr_pages.value()
+        s.ocr_page_seconds = float(self.ocr_seconds.value())
+        s.ocr_max_megapixels = float(self.ocr_megapixels.value())
         s.save()
         return s
 

@@ -666,7 +666,7 @@ class MainWindow(QMainWindow):
             w.setVisible(active and not quiet)
         if active:
             self.index_label.setText(formatting.phase(p))
-            if p.total and p.phase in ("keyword", "semantic"):
+            if p.total and p.phase in formatting.COUNTED_PHASES:
                 self.index_bar.setRange(0, p.total)
                 self.index_bar.setValue(p.done)
             else:

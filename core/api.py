@@ -17,6 +17,7 @@ from pathlib import Path
 
 from core.encode.manifest import model_digest, resolve_sparse_model
 from core.indexer import (
+    OCR_NOTE,
     IndexControl,
     Indexer,
     IndexOptions,
@@ -66,6 +67,7 @@ class Status:
     roots: list[RootStatus]
     size_bytes: int
     sparse_model: str = ""  # the sparse model its vectors come from ("" before any encoding)
+    ocr_pages_waiting: int = 0  # scanned pages and images the OCR phase has not read yet
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -82,6 +84,7 @@ class PreviewText:
     # Structure marks (kind, label, start), e.g. ("page", "3", 5120): a page runs until the
     # next mark of its kind. Starts are offsets into `text` too.
     sections: list[tuple[str, str, int]] = field(default_factory=list)
+    recognised: str = ""  # e.g. "text recognised by OCR (pages 1-3)": not the file's own text
 
 
 class Engine:
@@ -176,7 +179,8 @@ class Engine:
                 out.append(RootStatus(
                     path=root.path, exists=os.path.exists(root.path),
                     files=sum(counts.values()), indexed=counts["indexed"] + counts["text"],
-                    pending=counts["pending"] + counts["text"], failed=counts["failed"],
+                    pending=counts["pending"] + counts["text"] + counts.get("ocr", 0),
+                    failed=counts["failed"],
                     passages=int(passages), last_scan=root.last_scan, excludes=root.excludes))
             return out
 
@@ -304,9 +308,11 @@ class Engine:
                 files={"indexed": counts["indexed"] + counts["text"],
                        "failed": counts["failed"],
                        "pending": counts["pending"] + counts["text"],
-                       "keyword_only": counts["text"], "skipped": counts["skipped"]},
+                       "keyword_only": counts["text"], "skipped": counts["skipped"],
+                       "ocr": counts["ocr"]},
                 passages=self._catalog.passage_count(),
                 passages_to_encode=self._catalog.count_to_encode(),
+                ocr_pages_waiting=self._catalog.ocr_pages_waiting(),
                 failed_files=[{"path": p, "reason": r} for p, r, _ in failed[:list_limit]],
                 skipped_files=[{"path": p, "reason": r} for p, r, _ in skipped[:list_limit]],
                 roots=self.roots(),
@@ -343,7 +349,8 @@ class Engine:
             if row is None:
                 raise EngineError(f"not in the index: {path}")
             meta = self._catalog.conn.execute(
-                "SELECT title, format, sections FROM files WHERE id = ?", (row.id,)).fetchone()
+                "SELECT title, format, sections, error FROM files WHERE id = ?",
+                (row.id,)).fetchone()
             rows = self._catalog.conn.execute(
                 "SELECT id, start, end, page, text FROM passages WHERE file_id = ? ORDER BY ord",
                 (row.id,)).fetchall()
@@ -365,9 +372,11 @@ class Engine:
                 sections.append((str(entry[0]), str(entry[1]), int(entry[2])))
         except (ValueError, TypeError, IndexError):
             sections = []  # structure is a nicety; the text is what matters
+        notes = (meta[3] or "").split("; ") if meta else []
         return PreviewText(path=path, title=meta[0] if meta else "",
                            format=meta[1] if meta else None, text="".join(parts),
-                           passages=passages, sections=sections)
+                           passages=passages, sections=sections,
+                           recognised=next((n for n in notes if n.startswith(OCR_NOTE)), ""))
 
 
 class _WriterSession:

@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="related-terms model (`spyglass models` lists them; default: the one "
                    "chosen in the window's settings, else the shipped default); a change "
                    "re-encodes the sparse side of the index")
+    p.add_argument("--no-ocr", action="store_true",
+                   help="do not read scanned pages and images (default: the window's setting)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("search", help="search the index")
@@ -151,13 +153,16 @@ def cmd_index(engine: Engine, args: argparse.Namespace) -> int:
         if args.sparse_model not in sparse_models():
             _error(f"no sparse model {args.sparse_model!r}; `spyglass models` lists them")
             return EXIT_USAGE
-    defaults = IndexOptions()
+    defaults, settings = IndexOptions(), Settings.load()
     options = IndexOptions(
         workers=args.workers or defaults.workers, threads=args.threads,
         low_priority=args.low_priority, semantic=not args.keyword_only,
         excludes=tuple(args.exclude),
         sparse_model=args.sparse_model if args.sparse_model is not None
-        else Settings.load().sparse_model)
+        else settings.sparse_model,
+        ocr=settings.ocr and not args.no_ocr, ocr_max_pages=settings.ocr_max_pages,
+        ocr_page_timeout_s=settings.ocr_page_seconds,
+        ocr_max_megapixels=settings.ocr_max_megapixels)
     for path in args.paths:
         engine.add_root(path, args.exclude)
     bar = ProgressBar(enabled=not args.quiet)
@@ -175,7 +180,8 @@ def cmd_index(engine: Engine, args: argparse.Namespace) -> int:
     print(f"scanned: {report.new} new, {report.changed} changed, {report.deleted} deleted, "
           f"{report.renamed} renamed, {report.unchanged} unchanged")
     print(f"extracted {report.extracted} files, {report.failed} failed, {report.skipped} "
-          f"skipped; encoded {report.encoded} passages ({report.reused} reused) "
+          f"skipped; encoded {report.encoded} passages ({report.reused} reused); "
+          f"read {report.ocr_pages} pages by OCR ({report.ocr_failed} could not be read) "
           f"in {report.elapsed_s:.1f} s")
     files = status.files
     print(f"index: {files['indexed']} files searchable, {files['pending']} pending, "
@@ -230,6 +236,9 @@ def cmd_status(engine: Engine, args: argparse.Namespace) -> int:
     print(f"index: {status.index_dir} ({status.size_bytes / 1e6:.1f} MB)")
     print(f"files: {f['indexed']} searchable ({f['keyword_only']} keyword-only so far), "
           f"{f['pending']} pending, {f['failed']} failed, {f['skipped']} skipped")
+    if status.ocr_pages_waiting or f["ocr"]:
+        print(f"OCR: {status.ocr_pages_waiting} pages waiting to be read ({f['ocr']} files "
+              "have no other text)")
     print(f"passages: {status.passages} ({status.passages_to_encode} waiting for encoding)")
     if status.sparse_model:
         print(f"related-terms model: {status.sparse_model}")
@@ -394,7 +403,7 @@ class ProgressBar:
         filled = int(p.fraction * 24)
         bar = "#" * filled + "-" * (24 - filled)
         eta = _duration(p.eta_s) if p.eta_s is not None else "?"
-        label = "keyword " if p.phase == "keyword" else "semantic"
+        label = {"keyword": "keyword ", "ocr": "OCR     "}.get(p.phase, "semantic")
         state = "  PAUSED" if p.paused else ""
         failed = f"  {p.failed} failed" if p.failed else ""
         current = f"  {os.path.basename(p.current)}" if p.current else ""

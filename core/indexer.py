@@ -17,6 +17,7 @@ from core.encode.manifest import resolve_sparse_model
 from core.encode.passages import Cancelled, PassageEncoder
 from core.extract.pool import WorkerPool
 from core.ingest import IngestResult, IngestTask, ingest
+from core.ocr_phase import OcrPhase
 from core.progress import Progress, RateMeter
 from core.scan import ScannedFile, ScanOptions, is_excluded, scan_root
 from core.store.catalog import Catalog, FileRow, NewPassage, Root, VectorRow
@@ -25,6 +26,7 @@ from core.store.sparse_index import publish_sparse_segment
 from core.store.vectors import publish_dense_index, stored_dim
 
 ProgressCallback = Callable[[Progress], None]
+OCR_NOTE = "text recognised by OCR"  # the preview looks for it in a file's notes
 
 KEYWORD_COMMIT_FILES = 200  # files per transaction in the keyword phase
 KEYWORD_COMMIT_S = 1.0  # ... or this many seconds, whichever comes first
@@ -49,6 +51,10 @@ class IndexOptions:
     file_types: Sequence[str] = ()  # extensions to index; empty: every file
     semantic: bool = True  # run the encoding phase after the keyword phase
     sparse_model: str = ""  # a sparse model of resources/models (empty: the shipped default)
+    ocr: bool = True  # read scanned PDF pages and images (core.ocr_phase)
+    ocr_max_pages: int = 100  # pages of one document read by OCR; later ones are listed as not read
+    ocr_page_timeout_s: float = 60.0  # processor time one page may take
+    ocr_max_megapixels: float = 40.0  # larger images are not read (PDF pages are rendered smaller)
 
 
 @dataclass
@@ -64,6 +70,8 @@ class IndexReport:
     encoded: int = 0  # passages that went through the models
     reused: int = 0  # passages whose identical text was encoded before
     resparsed: int = 0  # of the encoded, those whose dense vector was kept (sparse model change)
+    ocr_pages: int = 0  # pages read by OCR
+    ocr_failed: int = 0  # pages OCR could not read (time or memory limit, broken image)
     cancelled: bool = False
     elapsed_s: float = 0.0
     # Wall-clock seconds of each phase (for the benchmark's throughput figures).
@@ -101,6 +109,18 @@ class IndexControl:
         while not self._running.wait(0.2):
             if on_wait:
                 on_wait()
+
+
+def _pages(pages: Sequence[int]) -> str:
+    """'page 3', 'pages 1-4', 'pages 1-2, 5' """
+    runs: list[list[int]] = []
+    for p in pages:
+        if runs and p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    text = ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+    return f"page {text}" if len(pages) == 1 else f"pages {text}"
 
 
 def passage_input(title: str, text: str) -> str:
@@ -163,6 +183,14 @@ class Indexer:
             finally:
                 self.close_encoder()
         lap("semantic")
+        if self.options.ocr and not control.cancelled:
+            OcrPhase(self.catalog, self.options, self._store_result).run(emit, control, report)
+            if self.options.semantic and not control.cancelled and self.catalog.count_to_encode():
+                try:  # the recognised text, encoded like any other
+                    self.semantic_phase(emit, control, report)
+                finally:
+                    self.close_encoder()
+        lap("ocr")
         emit(Progress("finishing", 0, 0, 0.0, None))
         self.publish()
         lap("publish")
@@ -340,10 +368,28 @@ class Indexer:
                 pass
             self.catalog.restore_state(fid)
             return
+        warnings = list(value.warnings)
+        scanned = value.ocr_pages[:self.options.ocr_max_pages] if self.options.ocr else []
+        if value.ocr_applied:
+            warnings.extend(self._ocr_notes(value))
+            scanned = []  # pages left are those over the page limit: never queued again
+        elif len(value.ocr_pages) > len(scanned) and self.options.ocr:
+            warnings.append(f"OCR reads the first {len(scanned)} of {len(value.ocr_pages)} "
+                            "scanned pages (page limit in settings)")
+        if not value.passages and scanned:
+            self.catalog.wait_for_ocr(fid, content_hash=value.content_hash, title=value.title,
+                                      fmt=value.format, pages=scanned)
+            return
         if not value.passages:
-            self.catalog.mark_failed(
-                fid, "no text found (an empty document, or only images: scanned pages need OCR)",
-                state="skipped", content_hash=value.content_hash)
+            if value.ocr_applied:
+                reason = "; ".join(["no text found: OCR recognised no text in its pages",
+                                    *warnings])
+            elif value.ocr_pages:
+                reason = "no text found: only scanned pages or images, and OCR is off in settings"
+            else:
+                reason = "no text found (an empty document)"
+            self.catalog.mark_failed(fid, reason, state="skipped",
+                                     content_hash=value.content_hash)
             report.skipped += 1
             return
         passages = []
@@ -351,11 +397,24 @@ class Indexer:
             text = value.text[start:end]
             passages.append(NewPassage(i, start, end, page, section,
                                        passage_hash(passage_input(value.title, text)), text))
-        warning = "; ".join(value.warnings) or None
         self.catalog.store_text(fid, content_hash=value.content_hash, title=value.title,
                                 fmt=value.format, sections=value.sections, passages=passages,
-                                error=warning)
+                                error="; ".join(warnings) or None)
+        if scanned:  # searchable by its text layer now, by its scanned pages after OCR
+            self.catalog.queue_ocr(fid, scanned)
         report.extracted += 1
+
+    def _ocr_notes(self, value: IngestResult) -> list[str]:
+        """What the preview and the problems list say about recognised text."""
+        results = self.catalog.ocr_results(value.content_hash)
+        read = sorted(p for p, (text, _) in results.items() if text.strip())
+        notes = [f"{OCR_NOTE} ({_pages(read)})"] if read else []
+        notes += [f"page {p}: {note}" for p, (text, note) in sorted(results.items())
+                  if note and not text.strip() and note != "no text recognised"]
+        if value.ocr_pages:
+            notes.append(f"{len(value.ocr_pages)} scanned pages not read (OCR page limit of "
+                         f"{self.options.ocr_max_pages} in settings)")
+        return notes
 
     # -- semantic phase: both encoders over the passages of keyword-only files ---------------------
 

@@ -26,6 +26,10 @@ class IngestTask:
     path: str
     previous_hash: str | None = None  # skip extraction when the content did not change
     max_chars: int = MAX_CHARS
+    # The OCR phase's text by page, for the content whose hash is ocr_hash (a file that changed
+    # since is extracted afresh and lists its scanned pages again).
+    ocr_text: dict[int, str] | None = None
+    ocr_hash: str | None = None
 
 
 @dataclass
@@ -40,6 +44,8 @@ class IngestResult:
     passages: list[tuple[int, int, int | None, str | None]] = field(default_factory=list)
     text: str = ""
     warnings: list[str] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)  # pages the OCR phase still has to read
+    ocr_applied: bool = False  # the text includes the OCR phase's
 
 
 def file_hash(path: str) -> str:
@@ -59,14 +65,16 @@ def ingest(task: IngestTask) -> IngestResult:
         raise ExtractionError(f"cannot read the file: {e.strerror or e}") from None
     if task.previous_hash is not None and content_hash == task.previous_hash:
         return IngestResult(content_hash=content_hash, unchanged=True)
+    ocr_text = task.ocr_text if task.ocr_hash == content_hash else None
     try:
-        doc = extract(Path(task.path), max_chars=task.max_chars)
+        doc = extract(Path(task.path), max_chars=task.max_chars, ocr_text=ocr_text)
     except NotADocument as e:
         return IngestResult(content_hash=content_hash, skipped=e.reason)
     return IngestResult(
         content_hash=content_hash, title=doc.title, format=doc.format,
         sections=[(s.kind, s.label, s.start, s.level) for s in doc.sections],
-        passages=_passages(doc), text=doc.text, warnings=list(doc.warnings))
+        passages=_passages(doc), text=doc.text, warnings=list(doc.warnings),
+        ocr_pages=list(doc.ocr_pages), ocr_applied=ocr_text is not None)
 
 
 _tokenizer = None

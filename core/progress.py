@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Progress:
-    phase: str  # "scan" | "keyword" | "semantic" | "finishing" | "done"
-    done: int  # files (keyword phase) or passages (semantic phase) finished
+    phase: str  # "scan" | "keyword" | "semantic" | "ocr" | "finishing" | "done"
+    done: int  # files (keyword phase), passages (semantic phase) or pages (ocr) finished
     total: int
     rate: float  # per second, smoothed: files/s or passages/s
     eta_s: float | None  # seconds left in this phase, None while unknown
@@ -19,7 +19,7 @@ class Progress:
 
     @property
     def unit(self) -> str:
-        return "passages" if self.phase == "semantic" else "files"
+        return {"semantic": "passages", "ocr": "pages"}.get(self.phase, "files")
 
     @property
     def fraction(self) -> float:

@@ -37,6 +37,10 @@ class Settings:
     excludes: list[str] = field(default_factory=list)  # gitignore-style, for every folder
     include_hidden: bool = False
     sparse_model: str = ""  # related-terms model (core.encode.models.sparse_models); "": default
+    ocr: bool = True  # read scanned pages and images
+    ocr_max_pages: int = 100  # pages per document
+    ocr_page_seconds: float = 60.0  # processor time per page
+    ocr_max_megapixels: float = 40.0  # largest image
 
     def resolved_index_dir(self) -> Path:
         return Path(self.index_dir).expanduser() if self.index_dir else default_index_dir()

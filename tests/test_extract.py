@@ -440,8 +440,14 @@ def test_unsupported_and_not_documents(tmp_path: Path) -> None:
         extract(wp)
     png = tmp_path / "photo.dat"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
-    with pytest.raises(NotADocument, match="image"):
+    with pytest.raises(ExtractionError, match="corrupt image"):
         extract(png)
+    from PIL import Image
+    Image.new("RGB", (16, 300), "white").save(png, "PNG")
+    with pytest.raises(NotADocument, match="too small to hold text"):
+        extract(png)
+    Image.new("RGB", (400, 300), "white").save(png, "PNG")  # misnamed: read by its magic
+    assert (extract(png).format, extract(png).ocr_pages) == ("image", [1])
     mp3 = tmp_path / "song.mp3"
     mp3.write_bytes(bytes(range(256)) * 8)
     with pytest.raises(NotADocument, match="audio"):

@@ -18,6 +18,7 @@ from pathlib import Path
 from .common import Source
 from .epub import extract_epub
 from .html import extract_html, extract_mhtml
+from .image import extract_image
 from .mail import extract_eml, extract_mbox, extract_msg
 from .man import extract_troff
 from .odf import extract_odf
@@ -43,6 +44,7 @@ GZ_MAX_BYTES = 200 * 1024 * 1024  # decompression cap: a .gz may be a bomb too
 
 _EXTRACTORS: dict[str, Callable[[Source, int], Extracted]] = {
     "pdf": extract_pdf,
+    "image": extract_image,
     "docx": extract_docx,
     "pptx": extract_pptx,
     "xlsx": extract_xlsx,
@@ -99,8 +101,12 @@ def document_format(path: Path) -> str | None:
     return NOT_DOC_EXT.get(suffix)
 
 
-def extract(path: Path, max_chars: int = 10_000_000) -> Extracted:
-    """Extract plain text and structure from one file (read-only; nothing is written)."""
+def extract(path: Path, max_chars: int = 10_000_000,
+            ocr_text: dict[int, str] | None = None) -> Extracted:
+    """Extract plain text and structure from one file (read-only; nothing is written).
+
+    `ocr_text` is what the OCR phase recognised, by page: it stands in for the pixels of the
+    pages listed in a first extraction's `ocr_pages`."""
     path = Path(path)
     try:
         try:
@@ -113,7 +119,7 @@ def extract(path: Path, max_chars: int = 10_000_000) -> Extracted:
             raise ExtractionError("not a regular file: a symbolic link (links are not followed)")
         if not stat.S_ISREG(mode):
             raise ExtractionError("not a regular file")
-        return _extract(Source(name=path.name, path=path), max_chars, depth=0)
+        return _extract(Source(name=path.name, path=path, ocr_text=ocr_text), max_chars, depth=0)
     except (ExtractionError, MemoryError):
         raise
     except RecursionError as e:

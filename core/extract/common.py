@@ -35,6 +35,8 @@ class Source:
     name: str
     path: Path | None = None
     content: bytes | None = None
+    # Text recognised earlier by the OCR phase, by page (1-based): used in place of the pixels.
+    ocr_text: dict[int, str] | None = None
     _head: bytes | None = field(default=None, repr=False)
     _head_len_asked: int = field(default=0, repr=False)
 

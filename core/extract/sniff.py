@@ -104,12 +104,12 @@ _MAGIC: list[tuple[int, bytes, str]] = [
     (0, b"<MakerFile", "!Adobe FrameMaker document"),
     (0, b"%!PS", "!PostScript"),
     (0, b"AT&TFORM", "!DjVu document"),
-    (0, b"\x89PNG", "-image"),
-    (0, b"\xff\xd8\xff", "-image"),
-    (0, b"GIF87a", "-image"),
-    (0, b"GIF89a", "-image"),
-    (0, b"II*\x00", "-image"),
-    (0, b"MM\x00*", "-image"),
+    (0, b"\x89PNG", "image"),
+    (0, b"\xff\xd8\xff", "image"),
+    (0, b"GIF87a", "image"),
+    (0, b"GIF89a", "image"),
+    (0, b"II*\x00", "image"),
+    (0, b"MM\x00*", "image"),
     (0, b"8BPS", "-image"),
     (0, b"\x00\x00\x00\x0cjP  ", "-image"),
     (0, b"ID3", "-audio"),
@@ -160,8 +160,14 @@ def kind_from_magic(head: bytes) -> str | None:
             if kind.startswith("-"):
                 raise not_a_document(kind[1:])
             return kind
-    if head[:4] == b"RIFF" and head[8:12] in (b"WAVE", b"AVI ", b"WEBP"):
-        raise not_a_document({b"WAVE": "audio", b"AVI ": "video", b"WEBP": "image"}[head[8:12]])
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image"
+    if head[:4] == b"RIFF" and head[8:12] in (b"WAVE", b"AVI "):
+        raise not_a_document({b"WAVE": "audio", b"AVI ": "video"}[head[8:12]])
+    # BMP: "BM", file size, four zero bytes, then the size of a known info header.
+    if (head[:2] == b"BM" and head[6:10] == b"\0\0\0\0"
+            and head[14:18] in (b"\x0c\0\0\0", b"(\0\0\0", b"8\0\0\0", b"l\0\0\0", b"|\0\0\0")):
+        return "image"
     if head[4:8] == b"ftyp":
         raise not_a_document("image, audio or video (ISO media)")
     return None

@@ -26,6 +26,8 @@ class Extracted:
     format: str  # short format name: "pdf", "docx", "text", "html", ...
     sections: list[Section] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. "truncated to 10,000,000 chars"
+    # Pages (1-based; an image's frames) whose text is only in pixels: the OCR phase reads them.
+    ocr_pages: list[int] = field(default_factory=list)
 
 
 class ExtractionError(Exception):

@@ -69,6 +69,16 @@ class PassageToEncode:
 
 
 @dataclass(frozen=True)
+class OcrJob:
+    """A file in the OCR queue: the pages still to read are those without a stored result."""
+
+    file_id: int
+    path: str
+    hash: str
+    pages: list[int]
+
+
+@dataclass(frozen=True)
 class VectorRow:
     passage_id: int
     dense: bytes
@@ -232,6 +242,7 @@ class Catalog:
             (root_id, to_db(path), size, mtime_ns, inode, now),
         )
         row = self.conn.execute("SELECT id FROM files WHERE path = ?", (to_db(path),)).fetchone()
+        self.conn.execute("DELETE FROM ocr_queue WHERE file_id = ?", (row[0],))
         return int(row[0])
 
     def rename_file(self, file_id: int, new_path: str, root_id: int) -> None:
@@ -260,6 +271,7 @@ class Catalog:
                     content_hash: str | None = None) -> None:
         """Record why a file cannot be indexed. It is not retried until its stat changes."""
         self._delete_passages_of(file_id)
+        self.conn.execute("DELETE FROM ocr_queue WHERE file_id = ?", (file_id,))
         self.conn.execute(
             "UPDATE files SET state = ?, error = ?, hash = COALESCE(?, hash), n_passages = 0, "
             "updated_at = ? WHERE id = ?",
@@ -313,11 +325,60 @@ class Catalog:
         self._bump_generation()
         return to_encode
 
+    # -- OCR ------------------------------------------------------------------------------------
+
+    def wait_for_ocr(self, file_id: int, *, content_hash: str, title: str, fmt: str,
+                     pages: Sequence[int]) -> None:
+        """A file whose only text is in pixels: no passages until the OCR phase reads them."""
+        self._delete_passages_of(file_id)
+        self.conn.execute(
+            "UPDATE files SET state = 'ocr', hash = ?, title = ?, format = ?, n_passages = 0, "
+            "sections = NULL, error = NULL, updated_at = ? WHERE id = ?",
+            (content_hash, title, fmt, time.time(), file_id))
+        self.queue_ocr(file_id, pages)
+
+    def queue_ocr(self, file_id: int, pages: Sequence[int]) -> None:
+        self.conn.execute("DELETE FROM ocr_queue WHERE file_id = ?", (file_id,))
+        self.conn.executemany("INSERT INTO ocr_queue(file_id, page) VALUES(?, ?)",
+                              [(file_id, p) for p in pages])
+
+    def ocr_jobs(self) -> list[OcrJob]:
+        jobs: dict[int, OcrJob] = {}
+        for fid, path, content_hash, page in self.conn.execute(
+                "SELECT f.id, f.path, f.hash, q.page FROM ocr_queue q JOIN files f "
+                "ON f.id = q.file_id WHERE f.hash IS NOT NULL ORDER BY f.id, q.page"):
+            if fid not in jobs:
+                jobs[fid] = OcrJob(fid, from_db(path), content_hash, [])
+            jobs[fid].pages.append(page)
+        return list(jobs.values())
+
+    def ocr_results(self, content_hash: str) -> dict[int, tuple[str, str | None]]:
+        """page -> (text, note) of what OCR read in this content."""
+        return {page: (text, note) for page, text, note in self.conn.execute(
+            "SELECT page, text, note FROM ocr_pages WHERE hash = ?", (content_hash,))}
+
+    def store_ocr_page(self, content_hash: str, page: int, text: str, note: str | None,
+                       seconds: float) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO ocr_pages(hash, page, text, note, seconds) "
+            "VALUES(?, ?, ?, ?, ?)", (content_hash, page, text, note, seconds))
+
+    def ocr_done(self, file_id: int) -> None:
+        """The file's recognised text is stored: it leaves the queue."""
+        self.conn.execute("DELETE FROM ocr_queue WHERE file_id = ?", (file_id,))
+
+    def ocr_pages_waiting(self) -> int:
+        return int(self.conn.execute(
+            "SELECT count(*) FROM ocr_queue q JOIN files f ON f.id = q.file_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM ocr_pages o WHERE o.hash = f.hash "
+            "AND o.page = q.page)").fetchone()[0])
+
     def delete_files(self, file_ids: Iterable[int]) -> None:
         ids = list(file_ids)
         with self.transaction():
             for fid in ids:
                 self._delete_passages_of(fid)
+                self.conn.execute("DELETE FROM ocr_queue WHERE file_id = ?", (fid,))
                 self.conn.execute("DELETE FROM files WHERE id = ?", (fid,))
             if ids:
                 self._bump_generation()
@@ -458,7 +519,7 @@ class Catalog:
     # -- status ---------------------------------------------------------------------------------
 
     def state_counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(("pending", "text", "indexed", "failed", "skipped"), 0)
+        counts = dict.fromkeys(("pending", "text", "indexed", "failed", "skipped", "ocr"), 0)
         for state, n in self.conn.execute("SELECT state, count(*) FROM files GROUP BY state"):
             counts[state] = n
         return counts

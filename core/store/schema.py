@@ -20,7 +20,7 @@ CREATE TABLE roots (
 );
 
 -- state: pending (waits for extraction) | text (keyword-searchable, waits for encoding)
---        | indexed | failed | skipped (not a document)
+--        | indexed | failed | skipped (not a document) | ocr (no text until OCR reads it; v3)
 CREATE TABLE files (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     root_id INTEGER NOT NULL REFERENCES roots(id),
@@ -85,13 +85,32 @@ SCHEMA_V2 = """
 CREATE TABLE kept_dense (hash BLOB PRIMARY KEY, dense BLOB NOT NULL, scale REAL NOT NULL);
 """
 
+# OCR (core.ocr_phase). The queue: pages of a file whose text is only in pixels; a file leaves it
+# when its recognised text is stored. The results, by content hash and page, so a renamed or
+# copied scan is never read twice and a kill mid-document loses no page already read.
+SCHEMA_V3 = """
+CREATE TABLE ocr_queue (
+    file_id INTEGER NOT NULL REFERENCES files(id),
+    page INTEGER NOT NULL,
+    PRIMARY KEY (file_id, page)
+) WITHOUT ROWID;
+CREATE TABLE ocr_pages (
+    hash TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    note TEXT,                              -- why nothing was read (timed out, too large...)
+    seconds REAL NOT NULL,
+    PRIMARY KEY (hash, page)
+) WITHOUT ROWID;
+"""
+
 # The keyword index's definition, for rebuilding it under another name (core.store.consistency).
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"  # as in the CREATE above
 FTS_OPTIONS = ("title, body, content='passage_docs', content_rowid='id', "
                f"tokenize='{FTS_TOKENIZER}'")
 
 # MIGRATIONS[i] upgrades version i to i + 1. Version 0 is an empty database.
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2]
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
