@@ -6,6 +6,7 @@ import os
 import time
 from datetime import datetime
 
+from core.pathcodec import shown_path
 from core.progress import Progress
 
 
@@ -81,7 +82,8 @@ def rate_and_eta(p: Progress) -> str:
 
 
 def display_path(path: str) -> str:
-    """The path with the home folder shown as ~."""
+    """The path with the home folder shown as ~ (and a member as "a.zip › q3.pdf")."""
+    path = shown_path(path)
     home = os.path.expanduser("~")
     if home not in ("", "/") and (path == home or path.startswith(home + os.sep)):
         return "~" + path[len(home):]

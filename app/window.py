@@ -50,6 +50,8 @@ from app.settings_dialog import SettingsDialog, index_options
 from app.theme import apply_style
 from app.workers import EngineRunner, IndexJob, IndexWorker, WatchBridge
 from core.api import Engine, EngineError, IndexReport, Status
+from core.open_member import OpenedMembers
+from core.pathcodec import split_member
 from core.progress import Progress
 from core.search.query import Filters
 from core.search.results import SearchResult
@@ -130,6 +132,7 @@ class MainWindow(QMainWindow):
 
         # Seams: tests replace these to observe instead of launching desktop apps or dialogs.
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
+        self.opened_members = OpenedMembers()
         self.choose_folder: Callable[[], str | None] = self._dialog_folder
         self.confirm: Callable[[str, str], bool] = self._ask
 
@@ -434,7 +437,16 @@ class MainWindow(QMainWindow):
             self.open_item(item, folder)
 
     def open_item(self, item: ResultItem, folder: bool = False) -> None:
-        path = os.path.dirname(item.hit.path) if folder else item.hit.path
+        outer, inner = split_member(item.hit.path)
+        if inner and not folder:  # inside an archive or a message: copied out first
+            path = item.hit.path
+            self.message.setText(f"Opening {formatting.display_path(path)}…")
+            self.reader.submit("open", lambda: self.opened_members.extract(path))
+            return
+        path = os.path.dirname(outer) if folder else outer
+        self._open_path(path)
+
+    def _open_path(self, path: str) -> None:
         if not self.open_url(QUrl.fromLocalFile(path)):
             self.message.setText(f"Could not open {path}")
 
@@ -558,6 +570,9 @@ class MainWindow(QMainWindow):
         elif channel == "status":
             assert isinstance(result, Status)
             self._show_status(result)
+        elif channel == "open":
+            self.message.setText("")
+            self._open_path(str(result))
 
     def _on_read_failed(self, channel: str, rid: int, error: object) -> None:
         if channel == "search":
@@ -571,6 +586,8 @@ class MainWindow(QMainWindow):
             self.preview.explain.show_error(f"No explanation: {error}")
         elif channel == "status":
             self.summary.setText(f"Index unavailable: {error}")
+        elif channel == "open":
+            self.message.setText(f"Could not open it: {error}")
 
     def _warm_up(self) -> None:
         # Load the query model in the background before the first search needs it.
@@ -758,6 +775,7 @@ class MainWindow(QMainWindow):
         self.indexer.stop()
         self.reader.stop()
         self.info.stop()
+        self.opened_members.cleanup()  # copies of archive members opened from the window
 
 
 def _report_text(job: IndexJob, r: IndexReport) -> str:

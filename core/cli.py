@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                    help="gitignore-style pattern to leave out (repeatable)")
     p.add_argument("--keyword-only", action="store_true",
-                   help="skip the semantic (encoding) phase for now")
+                   help="skip the semantic (encoding) and OCR phases for now")
     p.add_argument("--workers", type=int, help="extraction processes")
     p.add_argument("--threads", type=int, help="encoder threads")
     p.add_argument("--low-priority", action="store_true",
@@ -160,7 +160,8 @@ def cmd_index(engine: Engine, args: argparse.Namespace) -> int:
         excludes=tuple(args.exclude),
         sparse_model=args.sparse_model if args.sparse_model is not None
         else settings.sparse_model,
-        ocr=settings.ocr and not args.no_ocr, ocr_max_pages=settings.ocr_max_pages,
+        ocr=settings.ocr and not (args.no_ocr or args.keyword_only),
+        ocr_max_pages=settings.ocr_max_pages,
         ocr_page_timeout_s=settings.ocr_page_seconds,
         ocr_max_megapixels=settings.ocr_max_megapixels)
     for path in args.paths:

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from core.encode.manifest import resolve_sparse_model
 from core.encode.passages import Cancelled, PassageEncoder
 from core.extract.pool import WorkerPool
-from core.ingest import IngestResult, IngestTask, ingest
+from core.ingest import IngestResult, IngestTask
+from core.members import ARCHIVE_FORMAT, MemberResult, ingest_file
 from core.ocr_phase import OcrPhase
+from core.pathcodec import member_path
 from core.progress import Progress, RateMeter
 from core.scan import ScannedFile, ScanOptions, is_excluded, scan_root
 from core.store.catalog import Catalog, FileRow, NewPassage, Root, VectorRow
@@ -299,8 +301,8 @@ class Indexer:
         queue = list(reversed(pending))
         in_flight: dict[int, str] = {}
         window = self.options.workers * 4
-        with WorkerPool(ingest, processes=self.options.workers, timeout_s=self.options.timeout_s,
-                        memory_mb=self.options.memory_mb,
+        with WorkerPool(ingest_file, processes=self.options.workers,
+                        timeout_s=self.options.timeout_s, memory_mb=self.options.memory_mb,
                         low_priority=self.options.low_priority) as pool:
             while (queue or in_flight) and not control.cancelled:
                 if control.paused:
@@ -355,6 +357,13 @@ class Indexer:
             report.failed += 1
             return
         assert isinstance(value, IngestResult)
+        if value.format == ARCHIVE_FORMAT and value.skipped is None:
+            self.catalog.store_container(fid, content_hash=value.content_hash,
+                                         title=value.title, fmt=value.format,
+                                         note="; ".join(value.warnings) or None)
+            self._store_members(fid, path, value.members, report)
+            report.extracted += 1
+            return
         if value.skipped is not None:
             self.catalog.mark_failed(fid, value.skipped, state="skipped",
                                      content_hash=value.content_hash)
@@ -403,6 +412,26 @@ class Indexer:
         if scanned:  # searchable by its text layer now, by its scanned pages after OCR
             self.catalog.queue_ocr(fid, scanned)
         report.extracted += 1
+        if value.members:  # an e-mail's attachments
+            self._store_members(fid, path, value.members, report)
+
+    def _store_members(self, fid: int, path: str, members: Sequence[MemberResult],
+                       report: IndexReport) -> None:
+        """Each document inside the container `fid` as a file of its own; members it no longer
+        holds are forgotten, unchanged ones keep their passages and vectors."""
+        stored = self.catalog.member_hashes(fid)
+        keep: list[int] = []
+        for m in members:
+            mpath = member_path(path, m.name)
+            old = stored.get(mpath)
+            new_hash = m.value.content_hash if m.ok and isinstance(m.value, IngestResult) else ""
+            if old is not None and new_hash and old[1] == new_hash and old[2] > 0:
+                keep.append(old[0])
+                continue
+            mid = self.catalog.upsert_member(fid, mpath, m.size, m.mtime_ns)
+            keep.append(mid)
+            self._store_result(mid, mpath, m.ok, m.value, report)
+        self.catalog.delete_members(fid, keep)
 
     def _ocr_notes(self, value: IngestResult) -> list[str]:
         """What the preview and the problems list say about recognised text."""

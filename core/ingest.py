@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from core.chunk import chunk_spans
 from core.extract import extract
-from core.extract.types import Extracted, ExtractionError, NotADocument
+from core.extract.types import Extracted, ExtractionError, NotADocument, UnsupportedFormat
 
 T = TypeVar("T")
 HASH_BLOCK = 1 << 20
@@ -46,6 +46,8 @@ class IngestResult:
     warnings: list[str] = field(default_factory=list)
     ocr_pages: list[int] = field(default_factory=list)  # pages the OCR phase still has to read
     ocr_applied: bool = False  # the text includes the OCR phase's
+    # Documents inside (archive members, attachments): core.members.MemberResult, one each.
+    members: list = field(default_factory=list)
 
 
 def file_hash(path: str) -> str:
@@ -68,19 +70,19 @@ def ingest(task: IngestTask) -> IngestResult:
     ocr_text = task.ocr_text if task.ocr_hash == content_hash else None
     try:
         doc = extract(Path(task.path), max_chars=task.max_chars, ocr_text=ocr_text)
-    except NotADocument as e:
+    except (NotADocument, UnsupportedFormat) as e:  # listed with the reason, not as failed
         return IngestResult(content_hash=content_hash, skipped=e.reason)
     return IngestResult(
         content_hash=content_hash, title=doc.title, format=doc.format,
         sections=[(s.kind, s.label, s.start, s.level) for s in doc.sections],
-        passages=_passages(doc), text=doc.text, warnings=list(doc.warnings),
+        passages=passages_of(doc), text=doc.text, warnings=list(doc.warnings),
         ocr_pages=list(doc.ocr_pages), ocr_applied=ocr_text is not None)
 
 
 _tokenizer = None
 
 
-def _passages(doc: Extracted) -> list[tuple[int, int, int | None, str | None]]:
+def passages_of(doc: Extracted) -> list[tuple[int, int, int | None, str | None]]:
     global _tokenizer
     if _tokenizer is None:  # loaded once per worker process
         from core.encode.tokenizer import load_tokenizer

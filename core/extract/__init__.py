@@ -38,6 +38,7 @@ __all__ = [
     "UnsupportedFormat",
     "document_format",
     "extract",
+    "extract_bytes",
 ]
 
 GZ_MAX_BYTES = 200 * 1024 * 1024  # decompression cap: a .gz may be a bomb too
@@ -129,6 +130,19 @@ def extract(path: Path, max_chars: int = 10_000_000,
     except OSError as e:
         raise ExtractionError(f"cannot read file: {e.strerror or e}"[:200]) from e
     except Exception as e:  # the last line of defence: no raw library exception escapes
+        msg = str(e).replace("\n", " ")
+        raise ExtractionError(f"parser error: {type(e).__name__}: {msg}"[:200]) from e
+
+
+def extract_bytes(name: str, data: bytes, max_chars: int = 10_000_000) -> Extracted:
+    """Extract a document held in memory (an archive member, an attachment) named `name`."""
+    try:
+        return _extract(Source(name=name, content=data), max_chars, depth=0)
+    except (ExtractionError, MemoryError):
+        raise
+    except RecursionError as e:
+        raise ExtractionError("corrupt document: nesting too deep") from e
+    except Exception as e:  # as in extract: no raw library exception escapes
         msg = str(e).replace("\n", " ")
         raise ExtractionError(f"parser error: {type(e).__name__}: {msg}"[:200]) from e
 

@@ -6,6 +6,7 @@ import datetime as dt
 import email
 import re
 import struct
+from collections.abc import Iterator
 from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
@@ -50,7 +51,7 @@ def _payload_text(part: Message) -> str:
     return decode(payload, charset)
 
 
-def _is_attachment(part: Message) -> bool:
+def is_attachment(part: Message) -> bool:
     disposition = str(part.get("Content-Disposition", "")).lower()
     return disposition.startswith("attachment") or (
         bool(part.get_filename()) and not disposition.startswith("inline")
@@ -81,7 +82,7 @@ def body_text(msg: Message, attachments: list[str], depth: int = 0) -> list[str]
         if isinstance(inner, Message):
             return [_headers_block(inner), *body_text(inner, attachments, depth + 1)]
         return []
-    if _is_attachment(msg):
+    if is_attachment(msg):
         attachments.append(one_line(msg.get_filename() or ctype))
         return []
     if ctype in ("text/plain", "text/html", "text/enriched") or (
@@ -128,40 +129,42 @@ def extract_eml(src: Source, max_chars: int) -> Extracted:
     return b.build(choose_title(subject, b, src.stem, use_text=False), "email")
 
 
-def extract_mbox(src: Source, max_chars: int) -> Extracted:
-    """Split on "From " lines ourselves: mailbox.mbox opens the file for writing."""
-    b = TextBuilder(max_chars)
-    subjects: list[str] = []
-    budget = bytes_per_char_limit(max_chars) * 2
-    errors = 0
-
-    def flush(lines: list[bytes]) -> None:
-        nonlocal errors
-        if not any(line.strip() for line in lines):
-            return
-        try:
-            subjects.append(message_into(parse_message(b"".join(lines)), b, section=True))
-        except (ExtractionError, MemoryError):
-            raise
-        except Exception:  # one malformed message should not cost the mailbox
-            errors += 1
-            b.cancel_pending()
-
+def mbox_messages(src: Source, budget: int) -> Iterator[bytes]:
+    """Each message of a mailbox, up to `budget` bytes in all. Split on "From " lines
+    ourselves: mailbox.mbox opens the file for writing."""
     with src.open() as f:
         lines: list[bytes] = []
         prev_blank = True
         for line in f:
             budget -= len(line)
-            if budget < 0 or b.full:
+            if budget < 0:
                 break
             if prev_blank and _MBOX_FROM.match(line):
-                flush(lines)
+                if any(x.strip() for x in lines):
+                    yield b"".join(lines)
                 lines = []
             else:
                 # mboxrd/mboxo quote body lines that start with "From ".
                 lines.append(line[1:] if line.startswith(b">From ") else line)
             prev_blank = not line.strip() or not lines
-        flush(lines)
+        if any(x.strip() for x in lines):
+            yield b"".join(lines)
+
+
+def extract_mbox(src: Source, max_chars: int) -> Extracted:
+    b = TextBuilder(max_chars)
+    subjects: list[str] = []
+    errors = 0
+    for data in mbox_messages(src, bytes_per_char_limit(max_chars) * 2):
+        if b.full:
+            break
+        try:
+            subjects.append(message_into(parse_message(data), b, section=True))
+        except (ExtractionError, MemoryError):
+            raise
+        except Exception:  # one malformed message should not cost the mailbox
+            errors += 1
+            b.cancel_pending()
     if errors:
         b.warnings.append(f"{errors} messages could not be parsed")
     title = subjects[0] if len(subjects) == 1 else None
@@ -173,12 +176,12 @@ def extract_mbox(src: Source, max_chars: int) -> Extracted:
 _PT_UNICODE, _PT_STRING8, _PT_BINARY = 0x001F, 0x001E, 0x0102
 _PR_SUBJECT, _PR_SENDER_NAME, _PR_SENDER_EMAIL = 0x0037, 0x0C1A, 0x0C1F
 _PR_DISPLAY_TO, _PR_DISPLAY_CC, _PR_BODY, _PR_HTML = 0x0E04, 0x0E03, 0x1000, 0x1013
-_PR_ATTACH_LONG_FILENAME, _PR_ATTACH_FILENAME = 0x3707, 0x3704
+_PR_ATTACH_LONG_FILENAME, _PR_ATTACH_FILENAME, _PR_ATTACH_DATA = 0x3707, 0x3704, 0x3701
 _PR_CODEPAGE, _PR_INTERNET_CPID = 0x3FFD, 0x3FDE
 _PR_SUBMIT_TIME, _PR_DELIVERY_TIME = 0x0039, 0x0E06
 
 
-class _Msg:
+class MsgFile:
     def __init__(self, ole: object) -> None:
         import olefile
 
@@ -240,15 +243,22 @@ class _Msg:
         return ""
 
     def attachments(self) -> list[str]:
-        names = []
+        return [name for name, _ in self.attachment_storages() if name]
+
+    def attachment_storages(self) -> list[tuple[str, str]]:
+        """(file name, storage) of each attachment."""
+        out = []
         for entry in self.ole.listdir(streams=False, storages=True):
             if len(entry) == 1 and entry[0].startswith("__attach_version1.0_"):
                 name = self.string(_PR_ATTACH_LONG_FILENAME, entry[0]) or self.string(
                     _PR_ATTACH_FILENAME, entry[0]
                 )
-                if name:
-                    names.append(one_line(name))
-        return names
+                out.append((one_line(name), entry[0]))
+        return out
+
+    def attachment_data(self, storage: str) -> bytes | None:
+        """An attachment's bytes (None for an embedded message or OLE object)."""
+        return self._stream(f"{storage}/__substg1.0_{_PR_ATTACH_DATA:04X}{_PT_BINARY:04X}")
 
 
 def extract_msg(src: Source, max_chars: int) -> Extracted:
@@ -256,7 +266,7 @@ def extract_msg(src: Source, max_chars: int) -> Extracted:
 
     try:
         with olefile.OleFileIO(src.open()) as ole:
-            m = _Msg(ole)
+            m = MsgFile(ole)
             subject = m.string(_PR_SUBJECT)
             sender = m.string(_PR_SENDER_NAME)
             address = m.string(_PR_SENDER_EMAIL)

@@ -212,7 +212,7 @@ class Catalog:
     def files_under_root(self, root_id: int) -> dict[str, FileRow]:
         cur = self.conn.execute(
             "SELECT id, root_id, path, size, mtime_ns, inode, hash, state FROM files "
-            "WHERE root_id = ?", (root_id,))
+            "WHERE root_id = ? AND parent_id IS NULL", (root_id,))
         return {from_db(r[2]): FileRow(r[0], r[1], from_db(r[2]), *r[3:]) for r in cur}
 
     def files_under_prefix(self, path: str) -> dict[str, FileRow]:
@@ -220,7 +220,8 @@ class Catalog:
         prefix = to_db(path.rstrip("/")) + "/"
         cur = self.conn.execute(  # substr, not LIKE: LIKE ignores case
             "SELECT id, root_id, path, size, mtime_ns, inode, hash, state FROM files "
-            "WHERE path = ? OR substr(path, 1, ?) = ?", (to_db(path), len(prefix), prefix))
+            "WHERE (path = ? OR substr(path, 1, ?) = ?) AND parent_id IS NULL",
+            (to_db(path), len(prefix), prefix))
         return {from_db(r[2]): FileRow(r[0], r[1], from_db(r[2]), *r[3:]) for r in cur}
 
     def file_by_path(self, path: str) -> FileRow | None:
@@ -246,8 +247,13 @@ class Catalog:
         return int(row[0])
 
     def rename_file(self, file_id: int, new_path: str, root_id: int) -> None:
+        old = self.conn.execute("SELECT path FROM files WHERE id = ?", (file_id,)).fetchone()
         self.conn.execute("UPDATE files SET path = ?, root_id = ?, updated_at = ? WHERE id = ?",
                           (to_db(new_path), root_id, time.time(), file_id))
+        if old is not None:  # its members' paths start with the container's
+            self.conn.execute(
+                "UPDATE files SET path = ? || substr(path, ?), root_id = ? WHERE parent_id = ?",
+                (to_db(new_path), len(old[0]) + 1, root_id, file_id))
         self._bump_generation()
 
     def touch_file(self, file_id: int, size: int, mtime_ns: int, inode: int) -> None:
@@ -272,6 +278,7 @@ class Catalog:
         """Record why a file cannot be indexed. It is not retried until its stat changes."""
         self._delete_passages_of(file_id)
         self.conn.execute("DELETE FROM ocr_queue WHERE file_id = ?", (file_id,))
+        self.delete_members(file_id, keep=())
         self.conn.execute(
             "UPDATE files SET state = ?, error = ?, hash = COALESCE(?, hash), n_passages = 0, "
             "updated_at = ? WHERE id = ?",
@@ -373,10 +380,48 @@ class Catalog:
             "WHERE NOT EXISTS (SELECT 1 FROM ocr_pages o WHERE o.hash = f.hash "
             "AND o.page = q.page)").fetchone()[0])
 
+    # -- members (archive members, attachments) -----------------------------------------------
+
+    def upsert_member(self, parent_id: int, path: str, size: int, mtime_ns: int) -> int:
+        """The row of a document inside the file `parent_id`, made ready to store into."""
+        self.conn.execute(
+            "INSERT INTO files(root_id, parent_id, path, size, mtime_ns, inode, state, "
+            "updated_at) SELECT root_id, id, ?, ?, ?, 0, 'pending', ? FROM files WHERE id = ? "
+            "ON CONFLICT(path) DO UPDATE SET parent_id = excluded.parent_id, "
+            "root_id = excluded.root_id, size = excluded.size, mtime_ns = excluded.mtime_ns, "
+            "state = 'pending', error = NULL, updated_at = excluded.updated_at",
+            (to_db(path), size, mtime_ns, time.time(), parent_id))
+        row = self.conn.execute("SELECT id FROM files WHERE path = ?", (to_db(path),)).fetchone()
+        return int(row[0])
+
+    def store_container(self, file_id: int, *, content_hash: str, title: str, fmt: str,
+                        note: str | None) -> None:
+        """An archive: searchable through its members, it holds no passages of its own."""
+        self._delete_passages_of(file_id)
+        self.conn.execute(
+            "UPDATE files SET state = 'indexed', hash = ?, title = ?, format = ?, n_passages = 0, "
+            "sections = NULL, error = ?, updated_at = ? WHERE id = ?",
+            (content_hash, title, fmt, note, time.time(), file_id))
+        self._bump_generation()
+
+    def member_hashes(self, parent_id: int) -> dict[str, tuple[int, str | None, int]]:
+        """path -> (id, content hash, passages) of the members stored for a container."""
+        return {from_db(p): (fid, h, n) for fid, p, h, n in self.conn.execute(
+            "SELECT id, path, hash, n_passages FROM files WHERE parent_id = ?", (parent_id,))}
+
+    def delete_members(self, parent_id: int, keep: Iterable[int]) -> None:
+        """Forget the members of a container except `keep` (those it still holds)."""
+        kept = set(keep)
+        gone = [fid for (fid,) in self.conn.execute(
+            "SELECT id FROM files WHERE parent_id = ?", (parent_id,)) if fid not in kept]
+        if gone:
+            self.delete_files(gone)
+
     def delete_files(self, file_ids: Iterable[int]) -> None:
         ids = list(file_ids)
         with self.transaction():
             for fid in ids:
+                self.delete_members(fid, keep=())
                 self._delete_passages_of(fid)
                 self.conn.execute("DELETE FROM ocr_queue WHERE file_id = ?", (fid,))
                 self.conn.execute("DELETE FROM files WHERE id = ?", (fid,))

@@ -85,10 +85,14 @@ SCHEMA_V2 = """
 CREATE TABLE kept_dense (hash BLOB PRIMARY KEY, dense BLOB NOT NULL, scale REAL NOT NULL);
 """
 
+# Documents inside documents (core.members): an archive member or an attachment is a file row
+# whose parent is the file on disk holding it; it goes when its parent goes or is read again.
 # OCR (core.ocr_phase). The queue: pages of a file whose text is only in pixels; a file leaves it
 # when its recognised text is stored. The results, by content hash and page, so a renamed or
 # copied scan is never read twice and a kill mid-document loses no page already read.
 SCHEMA_V3 = """
+ALTER TABLE files ADD COLUMN parent_id INTEGER REFERENCES files(id);
+CREATE INDEX files_parent ON files(parent_id);
 CREATE TABLE ocr_queue (
     file_id INTEGER NOT NULL REFERENCES files(id),
     page INTEGER NOT NULL,

@@ -1,0 +1,232 @@
+"""Archive members and e-mail attachments indexed as documents of their own: found by search
+under a path naming both, re-read when the archive changes, gone when it goes, opened from a
+private copy; hostile archives refused member by member with a reason, never followed."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import tarfile
+import zipfile
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from core.api import Engine
+from core.extract.archive import ARCHIVE_MAX_DEPTH, ARCHIVE_MAX_MEMBERS
+from core.indexer import IndexOptions
+from core.open_member import OpenedMembers, member_bytes
+from core.pathcodec import MEMBER_SEP, display, split_member
+
+KEYWORD = IndexOptions(semantic=False, ocr=False)
+
+
+def _zip(members: dict[str, bytes | str], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def _tar(path: Path, members: dict[str, bytes], mode: str = "w:gz") -> None:
+    with tarfile.open(path, mode) as t:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("docs/shadow-link")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/shadow"
+        t.addfile(link)
+        fifo = tarfile.TarInfo("docs/pipe")
+        fifo.type = tarfile.FIFOTYPE
+        t.addfile(fifo)
+        evil = tarfile.TarInfo("../../outside.txt")
+        evil.size = 4
+        t.addfile(evil, io.BytesIO(b"evil"))
+
+
+def _mail(subject: str, body: str, attachments: dict[str, bytes]) -> bytes:
+    m = EmailMessage()
+    m["Subject"], m["From"], m["To"] = subject, "ann@example.org", "bob@example.org"
+    m.set_content(body)
+    for name, data in attachments.items():
+        m.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return bytes(m)
+
+
+def _mark_encrypted(path: Path, name: str) -> None:
+    """Set a member's 'encrypted' flag, in its local and central headers (zipfile cannot write
+    encrypted members)."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        local = z.getinfo(name).header_offset
+    data[local + 6] |= 0x1
+    central = data.index(b"PK\x01\x02")
+    while data[central + 46:central + 46 + len(name)] != name.encode():
+        central = data.index(b"PK\x01\x02", central + 4)
+    data[central + 8] |= 0x1
+    path.write_bytes(bytes(data))
+
+
+def _library(root: Path) -> Path:
+    root.mkdir()
+    nested = _zip({"deep/quartz.txt": "Notes on quartz crystals found in mountain caves."})
+    with zipfile.ZipFile(root / "bundle.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("reports/q3.txt", "Third quarter revenue grew with lighthouse tourism.")
+        z.writestr("inner.zip", nested)
+        z.writestr("../escape.txt", "path traversal")
+        z.writestr("/etc/absolute.txt", "absolute name")
+        z.writestr("C:/windows/drive.txt", "drive letter")
+        link = zipfile.ZipInfo("link-to-passwd")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        z.writestr(link, "/etc/passwd")
+        z.writestr("secret.txt", "password protected")
+    _mark_encrypted(root / "bundle.zip", "secret.txt")
+    deep: bytes = _zip({"bottom.txt": "the bottom of a well of archives"})
+    for level in range(ARCHIVE_MAX_DEPTH + 1):
+        deep = _zip({f"level{level}.zip": deep})
+    (root / "deep.zip").write_bytes(deep)
+    with zipfile.ZipFile(root / "many.zip", "w") as z:
+        for i in range(ARCHIVE_MAX_MEMBERS + 1):
+            z.writestr(f"m{i}.txt", "x")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("zeros.txt", b"\0" * (210 * 1024 * 1024))  # past the 200 MB member limit
+    (root / "bomb.zip").write_bytes(bomb.getvalue())
+    (root / "bomb-inside.zip").write_bytes(_zip({"bomb.zip": bomb.getvalue(),
+                                                  "fine.txt": "a survivor beside the bomb"}))
+    _tar(root / "backup.tar.gz", {"recipes/bread.txt": b"Sourdough bread with rye flour."})
+    _tar(root / "plain.tar", {"todo.md": b"# Todo\n\nRepaint the blue garden fence."}, "w")
+    (root / "invoice.eml").write_bytes(_mail(
+        "Invoice attached", "Please find the invoice attached.",
+        {"invoice.txt": b"Invoice 4471 for seventeen copper kettles.",
+         "../../evil.txt": b"an attachment whose name is a path"}))
+    box = b"".join(b"From someone@example.org Mon Jan  1 00:00:00 2024\n" + _mail(
+        f"Letter {n}", "See attachment.", {"notes.txt": f"Letter {n} speaks of {word}.".encode()})
+        + b"\n" for n, word in ((1, "saffron harvests"), (2, "tidal mills")))
+    (root / "letters.mbox").write_bytes(box)
+    (root / "old.7z").write_bytes(b"7z\xbc\xaf\x27\x1c" + bytes(64))
+    return root
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    base = tmp_path_factory.mktemp("archives")
+    root = _library(base / "docs")
+    engine = Engine.open(base / "index")
+    report = engine.index([root], options=KEYWORD)
+    yield engine, root, report
+    engine.close()
+
+
+def _rows(engine: Engine) -> dict[str, tuple[str, str]]:
+    prefix = engine._catalog.roots()[0].path + "/"
+    return {p.removeprefix(prefix): (state, error or "")
+            for p, state, error in engine._catalog.conn.execute(
+                "SELECT path, state, error FROM files")}
+
+
+def test_members_and_attachments_are_documents(indexed) -> None:  # type: ignore[no-untyped-def]
+    engine, root, _ = indexed
+    cases = {
+        "quartz crystals mountain caves": "bundle.zip//inner.zip//deep/quartz.txt",
+        "lighthouse tourism": "bundle.zip//reports/q3.txt",
+        "sourdough rye": "backup.tar.gz//recipes/bread.txt",
+        "blue garden fence": "plain.tar//todo.md",
+        "copper kettles": "invoice.eml//invoice.txt",
+        "saffron harvests": "letters.mbox//message 1/notes.txt",
+        "tidal mills": "letters.mbox//message 2/notes.txt",
+        "survivor beside the bomb": "bomb-inside.zip//fine.txt",
+    }
+    for query, member in cases.items():
+        hits = engine.search(query, k=3, mode="keyword").hits
+        assert hits and hits[0].path == f"{root}/{member}", (query, hits[:1])
+    # The message itself stays a document, and its text names the attachment.
+    hits = engine.search("invoice attached", k=3, mode="keyword").hits
+    assert hits[0].path == str(root / "invoice.eml")
+    shown = display(f"{root}/bundle.zip//inner.zip//deep/quartz.txt")
+    assert shown.endswith("bundle.zip › inner.zip › deep/quartz.txt")
+    assert split_member(f"{root}/bundle.zip//inner.zip//deep/quartz.txt") == (
+        str(root / "bundle.zip"), ["inner.zip", "deep/quartz.txt"])
+
+
+def test_hostile_members_are_refused_with_reasons(indexed) -> None:  # type: ignore[no-untyped-def]
+    engine, root, report = indexed
+    rows = _rows(engine)
+    expect = {
+        "bundle.zip//‥/escape.txt": "unsafe name '../escape.txt'",
+        "bundle.zip//etc/absolute.txt": "unsafe name '/etc/absolute.txt'",
+        "bundle.zip//C:/windows/drive.txt": "unsafe name 'C:/windows/drive.txt'",
+        "bundle.zip//link-to-passwd": "a link (not followed)",
+        "bundle.zip//secret.txt": "encrypted",
+        "backup.tar.gz//docs/shadow-link": "a link (not followed)",
+        "backup.tar.gz//docs/pipe": "not a regular file",
+        "backup.tar.gz//‥/‥/outside.txt": "unsafe name '../../outside.txt'",
+        "invoice.eml//evil.txt": "",  # an attachment's name is only ever a file name
+        "bomb-inside.zip//bomb.zip": "possible zip bomb",
+    }
+    for member, reason in expect.items():
+        state, error = rows[member]
+        assert reason in error, (member, state, error)
+    assert "copper" not in rows["invoice.eml//evil.txt"][1]
+    nested = "deep.zip//" + "//".join(f"level{n}.zip" for n in range(ARCHIVE_MAX_DEPTH, 0, -1))
+    assert rows[nested] == ("skipped", f"refused: archives nested deeper than "
+                            f"{ARCHIVE_MAX_DEPTH} levels")
+    assert not any("bottom" in p for p in rows)
+    assert rows["bomb.zip"][0] == "failed" and "zip bomb" in rows["bomb.zip"][1]
+    assert rows["many.zip"][0] == "failed" and "10,001 members" in rows["many.zip"][1]
+    assert "no permissively licensed 7z reader" in rows["old.7z"][1]
+    # Every row is accounted for: searchable, or skipped/failed with a reason.
+    for path, (state, error) in rows.items():
+        assert state in ("indexed", "text") or error, path
+    # Nothing was written next to the documents.
+    on_disk = {str(p.relative_to(root)) for p in root.rglob("*")}
+    assert on_disk == {"bundle.zip", "deep.zip", "many.zip", "bomb.zip", "bomb-inside.zip",
+                       "backup.tar.gz", "plain.tar", "invoice.eml", "letters.mbox", "old.7z"}
+    assert report.failed == 3  # bomb.zip, many.zip and the bomb inside bomb-inside.zip
+
+
+def test_changed_renamed_and_deleted_archives(tmp_path: Path) -> None:
+    root = tmp_path / "docs"
+    root.mkdir()
+    archive = root / "notes.zip"
+    archive.write_bytes(_zip({"a.txt": "The heron stands in the marsh at dawn.",
+                              "b.txt": "Walnut trees need deep soil."}))
+    with Engine.open(tmp_path / "index") as engine:
+        engine.index([root], options=KEYWORD)
+        assert engine.search("heron marsh", k=1, mode="keyword").hits
+        archive.write_bytes(_zip({"b.txt": "Walnut trees need deep soil.",
+                                  "c.txt": "Kingfishers nest in river banks."}))
+        os.utime(archive, ns=(1, 2 * 10**18))
+        report = engine.index(options=KEYWORD)
+        assert report.changed == 1
+        assert not engine.search("heron marsh", k=3, mode="keyword").hits  # member removed
+        assert engine.search("kingfishers river", k=1, mode="keyword").hits[0].path == \
+            f"{archive}{MEMBER_SEP}c.txt"
+        archive.rename(root / "renamed.zip")
+        assert engine.index(options=KEYWORD).renamed == 1
+        hits = engine.search("walnut soil", k=3, mode="keyword").hits
+        assert [h.path for h in hits] == [f"{root / 'renamed.zip'}{MEMBER_SEP}b.txt"]
+        (root / "renamed.zip").unlink()
+        engine.index(options=KEYWORD)
+        assert not engine.search("walnut soil", k=3, mode="keyword").hits
+        assert engine._catalog.conn.execute("SELECT count(*) FROM files").fetchone()[0] == 0
+
+
+def test_opening_a_member_copies_only_it_privately(indexed) -> None:  # type: ignore[no-untyped-def]
+    _, root, _ = indexed
+    path = f"{root}/bundle.zip//inner.zip//deep/quartz.txt"
+    name, data = member_bytes(path)
+    assert (name, data) == ("quartz.txt", b"Notes on quartz crystals found in mountain caves.")
+    opened = OpenedMembers()
+    copy = opened.extract(path)
+    assert copy.read_bytes() == data and copy.name == "quartz.txt"
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    assert stat.S_IMODE(copy.parent.parent.stat().st_mode) == 0o700
+    with pytest.raises(Exception, match="a link"):
+        opened.extract(f"{root}/bundle.zip//link-to-passwd")
+    opened.cleanup()
+    assert not copy.parent.parent.exists()
