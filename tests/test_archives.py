@@ -230,3 +230,23 @@ def test_opening_a_member_copies_only_it_privately(indexed) -> None:  # type: ig
         opened.extract(f"{root}/bundle.zip//link-to-passwd")
     opened.cleanup()
     assert not copy.parent.parent.exists()
+
+
+def test_doctor_forgets_members_whose_archive_is_gone(tmp_path: Path) -> None:
+    from core.store.catalog import Catalog
+    from core.store.consistency import check
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "notes.zip").write_bytes(_zip({"a.txt": "The heron stands in the marsh."}))
+    with Engine.open(tmp_path / "index") as engine:
+        engine.index([root], options=KEYWORD)
+    cat = Catalog(tmp_path / "index")
+    cat.conn.execute("PRAGMA foreign_keys = OFF")  # as a damaged or foreign-written file might
+    with cat.transaction():
+        cat.conn.execute("DELETE FROM files WHERE parent_id IS NULL")
+    cat.conn.execute("PRAGMA foreign_keys = ON")
+    problems = {f.problem for f in check(cat).findings}
+    assert "documents from archives or messages that are no longer indexed" in problems
+    assert check(cat, repair=True).ok and check(cat).findings == []
+    assert cat.conn.execute("SELECT count(*) FROM files").fetchone()[0] == 0
+    cat.close()

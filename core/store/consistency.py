@@ -134,6 +134,17 @@ def _check_states(catalog: Catalog, report: CheckReport, repair: bool) -> None:
     finding("passages of files that no longer exist",
             "FROM passages p WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = p.file_id)",
             drop_orphans)
+    finding("documents from archives or messages that are no longer indexed",
+            "FROM files f WHERE f.parent_id IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM files c WHERE c.id = f.parent_id AND c.state != 'failed')",
+            lambda rows: catalog.delete_files(
+                [r[0] for r in conn.execute("SELECT f.id " + rows).fetchall()]))
+    finding("pages queued for OCR of files that are not waiting for it",
+            "FROM ocr_queue q WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = q.file_id "
+            "AND f.state IN ('ocr', 'text', 'indexed'))",
+            lambda rows: conn.execute(
+                "DELETE FROM ocr_queue WHERE file_id NOT IN (SELECT id FROM files "
+                "WHERE state IN ('ocr', 'text', 'indexed'))"))
 
 
 def rebuild_derived(catalog: Catalog) -> None:
