@@ -225,6 +225,7 @@ class IndexManager(QDialog):
         rows = [(e, e["reason"], e["path"]) for e in status.failed_files]
         # Skipped files have nothing to retry: they are not readable documents.
         rows += [(e, f"Skipped: {e['reason']}", "") for e in status.skipped_files]
+        rows += [(e, f"Not read by OCR: {e['reason']}", "") for e in status.page_problems]
         for entry, reason, retry_path in rows:
             path = entry["path"]
             item = QTreeWidgetItem([os.path.basename(path), reason,
@@ -234,7 +235,8 @@ class IndexManager(QDialog):
             for col in range(3):
                 item.setToolTip(col, f"{path}\n{entry['reason']}")
             self.problems.addTopLevelItem(item)
-        n_failed, n_skipped = len(status.failed_files), len(status.skipped_files)
+        n_failed = len(status.failed_files)
+        n_skipped = len(status.skipped_files) + len(status.page_problems)
         self.tabs.setTabText(1, f"Problems ({n_failed + n_skipped:,})"
                              if n_failed + n_skipped else "Problems")
         self.problems_hint.setText(

@@ -25,6 +25,7 @@ from core.indexer import (
     ProgressCallback,
 )
 from core.lock import IndexBusy, WriterLock
+from core.pathcodec import to_db
 from core.scan import normalise_root
 from core.search.query import Filters, Query
 from core.search.results import SearchResult
@@ -68,6 +69,8 @@ class Status:
     size_bytes: int
     sparse_model: str = ""  # the sparse model its vectors come from ("" before any encoding)
     ocr_pages_waiting: int = 0  # scanned pages and images the OCR phase has not read yet
+    # Pages OCR could not read in files that are otherwise indexed: {"path", "reason"}
+    page_problems: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -228,15 +231,16 @@ class Engine:
         """Queue failed files again (e.g. after installing a fix); returns how many."""
         self._check_writable()
         with self._lock, self._catalog.transaction():
-            if paths is None:
-                cur = self._catalog.conn.execute(
-                    "UPDATE files SET state = 'pending', error = NULL WHERE state = 'failed'")
-            else:
-                from core.pathcodec import to_db
-                cur = self._catalog.conn.executemany(
-                    "UPDATE files SET state = 'pending', error = NULL "
-                    "WHERE state = 'failed' AND path = ?", [(to_db(p),) for p in paths])
-            return cur.rowcount
+            # A document inside an archive or message is read again with its container.
+            which = "" if paths is None else "AND path = ?"
+            params = [()] if paths is None else [(to_db(p),) for p in paths]
+            n = 0
+            for args in params:
+                n += self._catalog.conn.execute(
+                    "UPDATE files SET state = 'pending', error = NULL WHERE id IN (SELECT "
+                    "COALESCE(parent_id, id) FROM files WHERE state = 'failed' "
+                    f"{which})", args).rowcount
+            return n
 
     def _writing(self) -> _WriterSession:
         self._check_writable()
@@ -313,6 +317,8 @@ class Engine:
                 passages=self._catalog.passage_count(),
                 passages_to_encode=self._catalog.count_to_encode(),
                 ocr_pages_waiting=self._catalog.ocr_pages_waiting(),
+                page_problems=[{"path": p, "reason": r} for p, r in
+                               self._catalog.ocr_problems()[:list_limit]],
                 failed_files=[{"path": p, "reason": r} for p, r, _ in failed[:list_limit]],
                 skipped_files=[{"path": p, "reason": r} for p, r, _ in skipped[:list_limit]],
                 roots=self.roots(),

@@ -240,6 +240,8 @@ def cmd_status(engine: Engine, args: argparse.Namespace) -> int:
     if status.ocr_pages_waiting or f["ocr"]:
         print(f"OCR: {status.ocr_pages_waiting} pages waiting to be read ({f['ocr']} files "
               "have no other text)")
+    for item in status.page_problems:
+        print(f"  not read by OCR: {display(item['path'])}: {item['reason']}")
     print(f"passages: {status.passages} ({status.passages_to_encode} waiting for encoding)")
     if status.sparse_model:
         print(f"related-terms model: {status.sparse_model}")

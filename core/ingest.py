@@ -93,7 +93,10 @@ def passages_of(doc: Extracted) -> list[tuple[int, int, int | None, str | None]]
     headings = sorted((s.start, s.label) for s in doc.sections if s.kind != "page")
     out = []
     for span in spans:
-        out.append((span.start, span.end, _at(pages, span.start), _at(headings, span.start)))
+        # The page most of the passage is on: passages overlap, so the one that starts at the
+        # foot of page 1 is mostly page 2's text.
+        middle = (span.start + span.end) // 2
+        out.append((span.start, span.end, _at(pages, middle), _at(headings, span.start)))
     return out
 
 

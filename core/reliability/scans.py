@@ -149,9 +149,9 @@ def noisy(image: Image.Image, seed: int, *, sigma: float = 14.0, blur: float | N
     rng = np.random.default_rng(seed)
     mode = "RGB" if image.mode not in ("L", "1") else "L"
     img = image.convert(mode)
-    # Blur in proportion to resolution: ~0.25 px at 96 dpi, ~0.8 px at 300 dpi.
-    dpi = max(72.0, img.width / A4_INCHES[0]) if img.height > img.width else 96.0
-    img = img.filter(ImageFilter.GaussianBlur(blur if blur is not None else dpi / 380))
+    # Blur in proportion to resolution: 0.8 px on a 300-dpi A4 page, 0.26 on a 1280x800 screen.
+    radius = blur if blur is not None else max(0.25, min(img.size) / 3100)
+    img = img.filter(ImageFilter.GaussianBlur(radius))
     a = np.asarray(img, dtype=np.float32)
     a = 38.0 + a * (212.0 - 38.0) / 255.0  # ink no darker than 38, paper no lighter than 212
     a += rng.normal(0.0, sigma, a.shape[:2])[..., None] if a.ndim == 3 else \

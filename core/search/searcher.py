@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -568,7 +569,8 @@ class Searcher:
                 file_id=fid, path=from_db(best["path"]), title=best["title"],
                 format=best["format"], mtime=best["mtime_ns"] / 1e9, size=best["size"],
                 score=float(fused.files[fid]), passage_id=pids[0], passage_start=best["start"],
-                passage_end=best["end"], page=best["page"], section=best["section"],
+                passage_end=best["end"], page=_match_page(best, [*query.words, *query.phrases]),
+                section=best["section"],
                 snippet=snippet, more_passages=len(pids) - 1,
                 contributions=fused.parts.get(fid, {}), passage_ids=pids))
         return hits
@@ -586,7 +588,7 @@ class Searcher:
     def _passage_meta(self, pids: list[int]) -> dict[int, dict]:
         out: dict[int, dict] = {}
         cols = ("id", "file_id", "start", "end", "page", "section", "text", "path", "title",
-                "format", "mtime_ns", "size")
+                "format", "mtime_ns", "size", "sections")
         for i in range(0, len(pids), 900):
             chunk = pids[i:i + 900]
             marks = ",".join("?" * len(chunk))
@@ -594,10 +596,29 @@ class Searcher:
             # files first: 400 ms instead of 1 ms on a 10,000-passage index).
             for row in self.catalog.conn.execute(
                     "SELECT p.id, p.file_id, p.start, p.end, p.page, p.section, p.text, f.path, "
-                    "f.title, f.format, f.mtime_ns, f.size FROM passages p "
+                    "f.title, f.format, f.mtime_ns, f.size, f.sections FROM passages p "
                     f"CROSS JOIN files f ON f.id = p.file_id WHERE p.id IN ({marks})", chunk):
                 out[row[0]] = dict(zip(cols, row, strict=True))
         return out
+
+
+def _match_page(passage: dict, terms: list[str]) -> int | None:
+    """The page the first matched word is on: a passage can run across a page break, and the
+    reader wants the page with the words. Without a word match, the passage's own page."""
+    page, sections = passage["page"], passage["sections"]
+    if page is None or not sections or not terms or '"page"' not in sections:
+        return page
+    spans = match_spans(passage["text"], query_stems(terms))
+    if not spans:
+        return page
+    at = passage["start"] + spans[0][0]
+    try:
+        starts = [(int(m[2]), int(m[1])) for m in json.loads(sections)
+                  if m[0] == "page" and str(m[1]).isdigit()]
+    except (ValueError, TypeError, IndexError):
+        return page
+    before = [label for start, label in starts if start <= at]
+    return before[-1] if before else page
 
 
 def _shown_expansion(token: str, lowered_text: str) -> bool:

@@ -374,6 +374,13 @@ class Catalog:
         """The file's recognised text is stored: it leaves the queue."""
         self.conn.execute("DELETE FROM ocr_queue WHERE file_id = ?", (file_id,))
 
+    def ocr_problems(self) -> list[tuple[str, str]]:
+        """(path, "page N: why") of pages OCR could not read, in files still listed."""
+        return [(from_db(path), f"page {page}: {note}") for path, page, note in self.conn.execute(
+            "SELECT f.path, o.page, o.note FROM files f JOIN ocr_pages o ON o.hash = f.hash "
+            "WHERE o.text = '' AND o.note IS NOT NULL AND o.note != 'no text recognised' "
+            "AND f.state IN ('text', 'indexed') ORDER BY f.path, o.page")]
+
     def ocr_pages_waiting(self) -> int:
         return int(self.conn.execute(
             "SELECT count(*) FROM ocr_queue q JOIN files f ON f.id = q.file_id "
