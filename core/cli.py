@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reliability", action="store_true",
                    help="hostile inputs and the kill harness instead (bench/results/"
                    "reliability.md)")
+    p.add_argument("--ocr", action="store_true",
+                   help="OCR and archives instead: 50 generated scans and 20 archives "
+                   "(bench/results/ocr.md)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--results", metavar="DIR", default="bench/results")
 
@@ -184,6 +187,7 @@ def cmd_index(engine: Engine, args: argparse.Namespace) -> int:
           f"skipped; encoded {report.encoded} passages ({report.reused} reused); "
           f"read {report.ocr_pages} pages by OCR ({report.ocr_failed} could not be read) "
           f"in {report.elapsed_s:.1f} s")
+    print("phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.phase_s.items()))
     files = status.files
     print(f"index: {files['indexed']} files searchable, {files['pending']} pending, "
           f"{files['failed']} failed, {files['skipped']} skipped; {status.passages} passages")
@@ -337,6 +341,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(result.to_json(), indent=2))
         return EXIT_OK if result.ok else EXIT_ERROR
+    if args.ocr:
+        from core.benchmark import ocr
+        ocr_result = ocr.run(log=log)
+        (out / "ocr.md").write_text(ocr.markdown(ocr_result, command), encoding="utf-8")
+        if args.json:
+            print(json.dumps(ocr_result.to_json(), indent=2))
+        return EXIT_OK if ocr_result.ok else EXIT_ERROR
     from core.benchmark import runner
 
     if not (args.dataset or args.tree):

@@ -20,7 +20,7 @@ EXCLUDED_MODULES: list[str] = [
     "matplotlib", "tkinter", "_tkinter", "IPython", "jupyter_client", "notebook", "PIL.ImageTk",
     "PIL.ImageQt",
     # tests
-    "pytest", "_pytest", "pytestqt", "pytest_timeout", "hypothesis", "py",
+    "pytest", "_pytest", "pytestqt", "pytest_timeout", "hypothesis", "py", "xlwt",
     # the `eval` extra: in the bundle `spyglass eval` says the extra is missing
     "ir_measures", "bm25s", "pytrec_eval", "scipy",
     # packaging tools
@@ -61,7 +61,7 @@ QT_PLUGINS: dict[str, set[str] | None] = {
 # Files that must never be in the bundle, as patterns on their path inside it.
 FORBIDDEN = re.compile(
     r"(^|/)(torch|transformers|tensorflow|matplotlib|tkinter|IPython|pytest|_pytest|pytestqt|"
-    r"hypothesis|ir_measures|bm25s|pytrec_eval|scipy|PyInstaller)(/|$|[-.])"
+    r"hypothesis|xlwt|ir_measures|bm25s|pytrec_eval|scipy|PyInstaller)(/|$|[-.])"
     r"|libQt6(WebEngine|Quick|Qml|3D|Multimedia|Pdf|Network|Sql|Test|Designer)"
     r"|(^|/)libtorch|(^|/)libgtk-3|(^|/)Qt/translations/",
     re.IGNORECASE,

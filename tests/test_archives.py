@@ -4,118 +4,26 @@ private copy; hostile archives refused member by member with a reason, never fol
 
 from __future__ import annotations
 
-import io
 import os
 import stat
-import tarfile
-import zipfile
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from core.api import Engine
-from core.extract.archive import ARCHIVE_MAX_DEPTH, ARCHIVE_MAX_MEMBERS
+from core.extract.archive import ARCHIVE_MAX_DEPTH
 from core.indexer import IndexOptions
 from core.open_member import OpenedMembers, member_bytes
 from core.pathcodec import MEMBER_SEP, display, split_member
+from core.reliability.archives import write_archive_library, zip_bytes
 
 KEYWORD = IndexOptions(semantic=False, ocr=False)
-
-
-def _zip(members: dict[str, bytes | str], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression) as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    return out.getvalue()
-
-
-def _tar(path: Path, members: dict[str, bytes], mode: str = "w:gz") -> None:
-    with tarfile.open(path, mode) as t:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            t.addfile(info, io.BytesIO(data))
-        link = tarfile.TarInfo("docs/shadow-link")
-        link.type, link.linkname = tarfile.SYMTYPE, "/etc/shadow"
-        t.addfile(link)
-        fifo = tarfile.TarInfo("docs/pipe")
-        fifo.type = tarfile.FIFOTYPE
-        t.addfile(fifo)
-        evil = tarfile.TarInfo("../../outside.txt")
-        evil.size = 4
-        t.addfile(evil, io.BytesIO(b"evil"))
-
-
-def _mail(subject: str, body: str, attachments: dict[str, bytes]) -> bytes:
-    m = EmailMessage()
-    m["Subject"], m["From"], m["To"] = subject, "ann@example.org", "bob@example.org"
-    m.set_content(body)
-    for name, data in attachments.items():
-        m.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
-    return bytes(m)
-
-
-def _mark_encrypted(path: Path, name: str) -> None:
-    """Set a member's 'encrypted' flag, in its local and central headers (zipfile cannot write
-    encrypted members)."""
-    data = bytearray(path.read_bytes())
-    with zipfile.ZipFile(path) as z:
-        local = z.getinfo(name).header_offset
-    data[local + 6] |= 0x1
-    central = data.index(b"PK\x01\x02")
-    while data[central + 46:central + 46 + len(name)] != name.encode():
-        central = data.index(b"PK\x01\x02", central + 4)
-    data[central + 8] |= 0x1
-    path.write_bytes(bytes(data))
-
-
-def _library(root: Path) -> Path:
-    root.mkdir()
-    nested = _zip({"deep/quartz.txt": "Notes on quartz crystals found in mountain caves."})
-    with zipfile.ZipFile(root / "bundle.zip", "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("reports/q3.txt", "Third quarter revenue grew with lighthouse tourism.")
-        z.writestr("inner.zip", nested)
-        z.writestr("../escape.txt", "path traversal")
-        z.writestr("/etc/absolute.txt", "absolute name")
-        z.writestr("C:/windows/drive.txt", "drive letter")
-        link = zipfile.ZipInfo("link-to-passwd")
-        link.external_attr = (stat.S_IFLNK | 0o777) << 16
-        z.writestr(link, "/etc/passwd")
-        z.writestr("secret.txt", "password protected")
-    _mark_encrypted(root / "bundle.zip", "secret.txt")
-    deep: bytes = _zip({"bottom.txt": "the bottom of a well of archives"})
-    for level in range(ARCHIVE_MAX_DEPTH + 1):
-        deep = _zip({f"level{level}.zip": deep})
-    (root / "deep.zip").write_bytes(deep)
-    with zipfile.ZipFile(root / "many.zip", "w") as z:
-        for i in range(ARCHIVE_MAX_MEMBERS + 1):
-            z.writestr(f"m{i}.txt", "x")
-    bomb = io.BytesIO()
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("zeros.txt", b"\0" * (210 * 1024 * 1024))  # past the 200 MB member limit
-    (root / "bomb.zip").write_bytes(bomb.getvalue())
-    (root / "bomb-inside.zip").write_bytes(_zip({"bomb.zip": bomb.getvalue(),
-                                                  "fine.txt": "a survivor beside the bomb"}))
-    _tar(root / "backup.tar.gz", {"recipes/bread.txt": b"Sourdough bread with rye flour."})
-    _tar(root / "plain.tar", {"todo.md": b"# Todo\n\nRepaint the blue garden fence."}, "w")
-    (root / "invoice.eml").write_bytes(_mail(
-        "Invoice attached", "Please find the invoice attached.",
-        {"invoice.txt": b"Invoice 4471 for seventeen copper kettles.",
-         "../../evil.txt": b"an attachment whose name is a path"}))
-    box = b"".join(b"From someone@example.org Mon Jan  1 00:00:00 2024\n" + _mail(
-        f"Letter {n}", "See attachment.", {"notes.txt": f"Letter {n} speaks of {word}.".encode()})
-        + b"\n" for n, word in ((1, "saffron harvests"), (2, "tidal mills")))
-    (root / "letters.mbox").write_bytes(box)
-    (root / "old.7z").write_bytes(b"7z\xbc\xaf\x27\x1c" + bytes(64))
-    return root
 
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     base = tmp_path_factory.mktemp("archives")
-    root = _library(base / "docs")
+    root = write_archive_library(base / "docs")
     engine = Engine.open(base / "index")
     report = engine.index([root], options=KEYWORD)
     yield engine, root, report
@@ -193,12 +101,12 @@ def test_changed_renamed_and_deleted_archives(tmp_path: Path) -> None:
     root = tmp_path / "docs"
     root.mkdir()
     archive = root / "notes.zip"
-    archive.write_bytes(_zip({"a.txt": "The heron stands in the marsh at dawn.",
+    archive.write_bytes(zip_bytes({"a.txt": "The heron stands in the marsh at dawn.",
                               "b.txt": "Walnut trees need deep soil."}))
     with Engine.open(tmp_path / "index") as engine:
         engine.index([root], options=KEYWORD)
         assert engine.search("heron marsh", k=1, mode="keyword").hits
-        archive.write_bytes(_zip({"b.txt": "Walnut trees need deep soil.",
+        archive.write_bytes(zip_bytes({"b.txt": "Walnut trees need deep soil.",
                                   "c.txt": "Kingfishers nest in river banks."}))
         os.utime(archive, ns=(1, 2 * 10**18))
         report = engine.index(options=KEYWORD)
@@ -237,7 +145,7 @@ def test_doctor_forgets_members_whose_archive_is_gone(tmp_path: Path) -> None:
     from core.store.consistency import check
     root = tmp_path / "docs"
     root.mkdir()
-    (root / "notes.zip").write_bytes(_zip({"a.txt": "The heron stands in the marsh."}))
+    (root / "notes.zip").write_bytes(zip_bytes({"a.txt": "The heron stands in the marsh."}))
     with Engine.open(tmp_path / "index") as engine:
         engine.index([root], options=KEYWORD)
     cat = Catalog(tmp_path / "index")

@@ -569,8 +569,9 @@ def test_corpus_known_content(rel: str) -> None:
 @needs_corpus
 def test_corpus_expected_failures() -> None:
     micro = CORPUS / "tika-parser-microsoft-module"
-    with pytest.raises(UnsupportedFormat, match="legacy Word .doc"):
-        extract(micro / "testWORD.doc")
+    assert "Sample Word Document" in extract(micro / "testWORD.doc").text  # legacy, now read
+    with pytest.raises(UnsupportedFormat, match="not Office 97-2003"):
+        extract(CORPUS / "tika-parser-miscoffice-module" / "testWordPerfect_42.doc")
     with pytest.raises(ExtractionError, match="encrypted"):
         extract(micro / "testWORD_protected_passtika.docx")
     pdf = CORPUS / "tika-parser-pdf-module"

@@ -50,11 +50,6 @@ def tree_memory(pid: int) -> tuple[int, int, int]:
     return main + sum(sizes), main, max(sizes, default=0)
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes."""
-    return tree_memory(pid)[0]
-
-
 class PeakMemory:
     """Samples a process tree's resident memory every `interval` seconds in a thread."""
 
@@ -62,13 +57,19 @@ class PeakMemory:
         self.pid = pid or os.getpid()
         self.interval = interval
         self.peak = 0
+        self.peak_child = 0  # the largest single descendant (a worker process)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss(self.pid))
+            self._sample()
             time.sleep(self.interval)
+
+    def _sample(self) -> None:
+        total, _, child = tree_memory(self.pid)
+        self.peak = max(self.peak, total)
+        self.peak_child = max(self.peak_child, child)
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()
@@ -77,4 +78,4 @@ class PeakMemory:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, tree_rss(self.pid))
+        self._sample()

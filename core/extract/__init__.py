@@ -19,6 +19,8 @@ from .common import Source
 from .epub import extract_epub
 from .html import extract_html, extract_mhtml
 from .image import extract_image
+from .legacy_excel import extract_xls
+from .legacy_office import extract_doc, extract_ppt
 from .mail import extract_eml, extract_mbox, extract_msg
 from .man import extract_troff
 from .odf import extract_odf
@@ -46,6 +48,9 @@ GZ_MAX_BYTES = 200 * 1024 * 1024  # decompression cap: a .gz may be a bomb too
 _EXTRACTORS: dict[str, Callable[[Source, int], Extracted]] = {
     "pdf": extract_pdf,
     "image": extract_image,
+    "doc": extract_doc,
+    "xls": extract_xls,
+    "ppt": extract_ppt,
     "docx": extract_docx,
     "pptx": extract_pptx,
     "xlsx": extract_xlsx,

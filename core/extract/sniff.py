@@ -40,21 +40,20 @@ EXT_KIND: dict[str, str] = {
     ".odt": "odf", ".ods": "odf", ".odp": "odf", ".odg": "odf", ".ott": "odf", ".ots": "odf",
     ".otp": "odf", ".odf": "odf", ".odm": "odf",
     ".man": "man", ".mdoc": "man",
+    ".doc": "doc", ".dot": "doc", ".xls": "xls", ".xlt": "xls",
+    ".ppt": "ppt", ".pps": "ppt", ".pot": "ppt",
     ".gz": "gz",
 }  # fmt: skip
 # Kinds whose files are binary containers: text content under such a name is suspect.
-BINARY_KINDS = frozenset({"pdf", "epub", "docx", "pptx", "xlsx", "odf", "msg", "gz"})
+BINARY_KINDS = frozenset({"pdf", "epub", "docx", "pptx", "xlsx", "odf", "msg", "gz", "doc",
+                          "xls", "ppt"})
 _LABELS = {"odf": "OpenDocument", "msg": "Outlook message", "gz": "gzip"}
-for _k in ("pdf", "epub", "docx", "pptx", "xlsx"):
+for _k in ("pdf", "epub", "docx", "pptx", "xlsx", "doc", "xls", "ppt"):
     _LABELS[_k] = _k.upper()
 MAN_EXT = re.compile(r"^\.[1-9][a-z]{0,4}$|^\.[ln]$")
 
 UNSUPPORTED_EXT: dict[str, str] = {
-    ".doc": "legacy Word .doc (binary)", ".dot": "legacy Word .dot (binary)",
-    ".xls": "legacy Excel .xls (binary)", ".xlt": "legacy Excel .xlt (binary)",
     ".xlsb": "Excel binary workbook (.xlsb)",
-    ".ppt": "legacy PowerPoint .ppt (binary)", ".pps": "legacy PowerPoint .pps (binary)",
-    ".pot": "legacy PowerPoint .pot (binary)",
     ".hwp": "Hangul word processor (.hwp)", ".wpd": "WordPerfect document",
     ".wp": "WordPerfect document", ".wp5": "WordPerfect document", ".wp6": "WordPerfect document",
     ".wps": "Microsoft Works document", ".wks": "Microsoft Works spreadsheet",
@@ -227,11 +226,11 @@ def kind_of_ole(src: Source) -> str:
         raise ExtractionError("document is encrypted (password-protected Office file)")
     if "__properties_version1.0" in entries and any(e.startswith("__substg1.0_") for e in entries):
         return "msg"
+    for stream, kind in (("worddocument", "doc"), ("workbook", "xls"), ("book", "xls"),
+                         ("powerpoint document", "ppt")):
+        if stream in entries:
+            return kind
     for stream, what in (
-        ("worddocument", "legacy Word .doc (binary)"),
-        ("workbook", "legacy Excel .xls (binary)"),
-        ("book", "legacy Excel .xls (binary)"),
-        ("powerpoint document", "legacy PowerPoint .ppt (binary)"),
         ("hwpsummaryinformation", "Hangul word processor (.hwp)"),
         ("visiodocument", "Visio drawing"),
         ("quill", "Microsoft Publisher document"),
@@ -314,6 +313,9 @@ def detect(src: Source) -> str:
         raise unsupported(UNSUPPORTED_EXT[ext])
     if textual:
         return kind_from_text(head)
+    if by_ext in ("doc", "xls", "ppt"):  # named so, but older than Office 97 or another program's
+        raise unsupported(f"a .{by_ext} file that is not Office 97-2003 (no OLE2 header: an "
+                          "older version, or another program's file)")
     if by_ext in BINARY_KINDS:
         label = _LABELS.get(by_ext, by_ext.upper())
         raise ExtractionError(f"corrupt {label}: not a {label} file (unrecognised header)")
