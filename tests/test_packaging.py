@@ -160,7 +160,8 @@ def test_selftest(bundle: Path, home: Path, tmp_path: Path) -> None:
     run = run_app("--selftest", env=app_env(home), cwd=tmp_path)
     out = run.stdout
     assert run.returncode == 0, out + run.stderr
-    assert "indexed 6 files" in out
+    assert "indexed 8 files" in out and "1 page read by OCR" in out  # the scanned receipt
+    assert "-> scanned-receipt.png" in out and "-> letters.zip › letters/harbour-master.txt" in out
     for mode in ("keyword", "dense", "sparse", "hybrid", "hybrid-prf"):
         assert f"  {mode} " in out, mode
     assert "window shown and closed on platform 'offscreen'" in out

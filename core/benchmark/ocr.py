@@ -57,7 +57,8 @@ class OcrBenchResult:
     workers: int = 0
     peak_worker_mb: float = 0.0
     peak_total_mb: float = 0.0
-    cer_by_kind: dict[str, float] = field(default_factory=dict)  # median per kind
+    cer_by_kind: dict[str, float] = field(default_factory=dict)  # median per kind, %
+    worst_cer_by_kind: dict[str, float] = field(default_factory=dict)  # %
     found: dict[str, str] = field(default_factory=dict)  # mode -> "k of n first"
     unaccounted: list[str] = field(default_factory=list)
     written_outside: list[str] = field(default_factory=list)
@@ -210,6 +211,7 @@ def _quality(result: OcrBenchResult, index: Path, docs: Path, truth: list[Scan],
                  and hits[0].path == f"{docs / 'archives'}/{member}")
             for member, s in ordinary.items())
     result.cer_by_kind = {k: round(statistics.median(v) * 100, 3) for k, v in cer.items()}
+    result.worst_cer_by_kind = {k: round(max(v) * 100, 3) for k, v in cer.items()}
     result.seconds_per_page_by_kind = {k: round(statistics.median(v), 2)
                                        for k, v in seconds.items() if v}
     result.found = {mode: f"{found[mode]} of {queries}" for mode in ("keyword", "hybrid")}
@@ -243,11 +245,12 @@ def markdown(r: OcrBenchResult, command: str) -> str:
         f"| peak memory of the whole process tree | {r.peak_total_mb:.0f} MB |",
         f"| files, members or pages unaccounted for | {len(r.unaccounted)} |",
         f"| written outside the index (documents, HOME, TMPDIR) | {len(r.written_outside)} |",
-        "", "| kind of scan | median CER % | median s/page |", "|---|---|---|"]
+        "", "| kind of scan | median CER % | worst CER % | median s/page |", "|---|---|---|---|"]
     for kind, value in sorted(r.cer_by_kind.items()):
-        lines.append(f"| {kind} | {value:.3f} | {r.seconds_per_page_by_kind.get(kind, 0):.2f} |")
+        lines.append(f"| {kind} | {value:.3f} | {r.worst_cer_by_kind.get(kind, 0):.3f} | "
+                     f"{r.seconds_per_page_by_kind.get(kind, 0):.2f} |")
     if "photo without text" in r.seconds_per_page_by_kind:
-        lines.append(f"| photo without text | (no text) | "
+        lines.append(f"| photo without text | (no text) | | "
                      f"{r.seconds_per_page_by_kind['photo without text']:.2f} |")
     lines += ["", "A sentence from each scan, top result:", ""]
     lines += [f"- {mode}: {value}" for mode, value in r.found.items()]

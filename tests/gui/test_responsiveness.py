@@ -19,6 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 
 from core.api import Engine
+from core.reliability import scans
 from tests.conftest import REPO
 from tests.docs import write_corpus
 from tests.gui.conftest import WAIT_MS, search
@@ -47,6 +48,10 @@ def _record_threads(engine: Engine) -> list[tuple[str, str]]:
 def test_no_engine_work_on_the_ui_thread(qtbot, make_window, engine: Engine,
                                          tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", 130)
+    # Two scans, so that the OCR phase runs too (after the semantic one) while searching.
+    scan, scan_text = scans.text_page(7, dpi=200)
+    scan.save(corpus / "scanned-page.png")
+    scans.save_pdf([scans.text_page(8, dpi=200)[0]], corpus / "scanned.pdf", dpi=200)
     calls = _record_threads(engine)
     window = make_window(engine)
     gaps: list[float] = []
@@ -68,9 +73,16 @@ def test_no_engine_work_on_the_ui_thread(qtbot, make_window, engine: Engine,
                     timeout=WAIT_MS)
     search(qtbot, window, "compiler kernel lantern")
     qtbot.waitUntil(lambda: window.preview.data is not None, timeout=WAIT_MS)
+    # Past the semantic phase: OCR (or, on a fast machine, already done). Search again.
+    qtbot.waitUntil(lambda: not window.indexer.busy or window.progress.phase not in (
+        "scan", "keyword", "semantic"), timeout=WAIT_MS)
+    sentence = max(scan_text.split(". "), key=len)
+    search(qtbot, window, "lantern harbour")
     qtbot.waitUntil(lambda: not window.indexer.busy, timeout=WAIT_MS)
     timer.stop()
     during = list(calls)  # the test's own calls below run on this thread
+    hits = engine.search(sentence, k=1, mode="keyword").hits
+    assert hits and hits[0].path.endswith("scanned-page.png")  # the OCR phase ran
     status = engine.status()
     assert status.passages >= 300, "a real run of a few hundred passages"
     assert {"index", "search", "expansion_terms", "status", "preview_text"} <= {
@@ -89,6 +101,7 @@ from app.main import create_app
 app = create_app()
 from app.window import MainWindow
 from core.api import Engine
+from core.reliability import scans
 from core.settings import Settings
 engine = Engine.open({str(tmp_path / "index")!r})
 window = MainWindow(engine, Settings(), watch=False)
