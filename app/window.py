@@ -614,8 +614,10 @@ class MainWindow(QMainWindow):
         elif first:
             self.field.setFocus()
         files = status.files
+        waiting = (f" · {formatting.count(status.ocr_pages_waiting, 'page')} to read by OCR"
+                   if status.ocr_pages_waiting else "")
         self.summary.setText(f"{formatting.count(files.get('indexed', 0), 'file')} · "
-                             f"{formatting.size(status.size_bytes)}" if roots else "")
+                             f"{formatting.size(status.size_bytes)}{waiting}" if roots else "")
         problems = files.get("failed", 0)
         self.folders_button.setText(f"Folders ({problems} problems)" if problems else "Folders")
         if not self.query:

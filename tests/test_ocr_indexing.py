@@ -135,3 +135,24 @@ def test_limits_and_ocr_off_give_reasons(library: dict, tmp_path: Path) -> None:
         row = engine._catalog.conn.execute(
             "SELECT error FROM files WHERE path LIKE '%letter.pdf'").fetchone()
         assert "1 scanned pages not read (OCR page limit of 1" in row[0]
+
+
+def test_ocr_pauses_and_resumes(library: dict, tmp_path: Path) -> None:
+    root = tmp_path / "docs"
+    root.mkdir()
+    shutil.copy(library["root"] / "scanned-letter.pdf", root / "letter.pdf")
+    control = IndexControl()
+    seen: list[Progress] = []
+
+    def pause_once_then_resume(p: Progress) -> None:
+        seen.append(p)
+        if p.phase == "ocr" and p.done >= 1 and not any(s.paused for s in seen):
+            control.pause()
+        elif p.paused:  # the phase says it is paused: resume it
+            control.resume()
+
+    with Engine.open(tmp_path / "index") as engine:
+        report = engine.index([root], progress=pause_once_then_resume, control=control)
+        assert not report.cancelled and report.ocr_pages == 2
+        assert any(p.paused and p.phase == "ocr" for p in seen)
+        assert engine.status().ocr_pages_waiting == 0

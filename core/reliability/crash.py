@@ -68,6 +68,8 @@ def counts(index: Path) -> dict[str, int]:
             "SELECT state, count(*) FROM files GROUP BY state")}
         out["passages"] = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
         out["vectors"] = conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
+        out["ocr_pages"] = conn.execute("SELECT count(*) FROM ocr_pages").fetchone()[0]
+        out["ocr_waiting"] = conn.execute("SELECT count(*) FROM ocr_queue").fetchone()[0]
         return out
     finally:
         conn.close()
@@ -88,6 +90,8 @@ def _phase(c: dict[str, int]) -> str:
         return "keyword"
     if c.get("files_text"):
         return "semantic"
+    if c.get("ocr_waiting"):
+        return "ocr"
     return "finishing"
 
 
@@ -103,10 +107,17 @@ def run_harness(docs: Path, work: Path, kills: int = 20, seed: int = 1, min_dela
     index = work / "killed"
     for number in range(1, kills + 1):
         vectors_before = _vectors(index)
+        pages_before = _counts_or_empty(index).get("ocr_pages", 0)
         proc = subprocess.Popen([*COMMAND, "--index", str(index), "index", str(docs), "--quiet"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started_at = time.monotonic()
-        if number == 1 or number % 3 == 0:
+        if number > kills - 2:
+            # The last two wait for a page read by OCR in this run (scans are read last, after
+            # the semantic phase: waiting earlier would skip the kills that land in it).
+            _wait_for(proc, lambda n=pages_before: _counts_or_empty(index).get(
+                "ocr_pages", 0) > n)
+            time.sleep(rng.uniform(0.0, min_delay))
+        elif number == 1 or number % 3 == 0:
             # The first kill and every third wait for a state, not a time, so kills land in
             # both phases on a machine of any speed or load: the first, for the scan's commit
             # (files pending: the keyword phase has begun); the others, for the first batch of
