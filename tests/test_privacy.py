@@ -345,7 +345,8 @@ def test_index_folder_is_private(audited: AuditedRun, tmp_path: Path) -> None:
 
 # Test harnesses that drive the real CLI in child processes (never with a shell). They live in
 # core/ so that the packaged app can run them, but nothing in the app's own paths imports them.
-HARNESSES = {"core/reliability/crash.py", "core/reliability/bench.py", "core/benchmark/perf.py"}
+HARNESSES = {"core/reliability/crash.py", "core/reliability/bench.py", "core/benchmark/perf.py",
+             "core/benchmark/ocr.py"}
 _FORBIDDEN_CALLS = {("os", "system"), ("os", "popen"), ("os", "startfile"), ("os", "execv"),
                     ("os", "execvp"), ("os", "execl"), ("os", "execlp"), ("os", "spawnv"),
                     ("os", "spawnl"), ("os", "posix_spawn"), ("os", "posix_spawnp"),

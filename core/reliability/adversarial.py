@@ -456,6 +456,25 @@ def write_adversarial_tree(dest: Path, *, big_mb: int = 100,
     t.add("links/outside", "symlink to a file outside the tree", "ignored")
     os.mkfifo(links / "fifo")
     t.add("links/fifo", "named pipe (reading it would block)", "ignored")
+
+    # Hostile archives (core.reliability.archives): read member by member, each bad member
+    # refused with its reason; the archives refused as a whole fail with theirs.
+    from core.reliability.archives import write_archive_library
+    archives = write_archive_library(dest / "archives")
+    kinds = {"bundle.zip": ("zip with ../, absolute and drive names, a link, an encrypted "
+                            "member", "indexed"),
+             "deep.zip": ("zip nested past the depth limit", "indexed"),
+             "many.zip": ("zip of 10,001 members", "failed"),
+             "bomb.zip": ("zip holding a 210 MiB member", "failed"),
+             "bomb-inside.zip": ("zip holding a zip bomb", "indexed"),
+             "backup.tar.gz": ("tar.gz with a symlink, a pipe and ../../ names", "indexed"),
+             "plain.tar": ("tar with a symlink, a pipe and ../../ names", "indexed"),
+             "invoice.eml": ("e-mail whose attachment is named ../../evil.txt", "indexed"),
+             "letters.mbox": ("mailbox with attachments", "indexed"),
+             "old.7z": ("7z archive (no permissive reader)", "skipped")}
+    for name, (kind, expect) in kinds.items():
+        assert (archives / name).exists(), name
+        t.add(f"archives/{name}", kind, expect)  # type: ignore[arg-type]
     return t.cases
 
 
