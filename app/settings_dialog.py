@@ -81,11 +81,7 @@ class SettingsDialog(QDialog):
         self.threads.setValue(settings.threads)
         self.low_priority = QCheckBox("Index at low priority, so other programs come first")
         self.low_priority.setChecked(settings.low_priority)
-        self.max_size = QDoubleSpinBox()
-        self.max_size.setRange(1, 100_000)
-        self.max_size.setDecimals(0)
-        self.max_size.setSuffix(" MB")
-        self.max_size.setValue(settings.max_file_mb)
+        self.max_size = _number(1, 100_000, " MB", settings.max_file_mb)
         self.file_types = QLineEdit(", ".join(settings.file_types))
         self.file_types.setPlaceholderText("All documents (or e.g. pdf, docx, md)")
         self.excludes = QPlainTextEdit("\n".join(settings.excludes))
@@ -111,16 +107,8 @@ class SettingsDialog(QDialog):
         self.ocr_pages.setRange(1, 100_000)
         self.ocr_pages.setSuffix(" pages per document")
         self.ocr_pages.setValue(settings.ocr_max_pages)
-        self.ocr_seconds = QDoubleSpinBox()
-        self.ocr_seconds.setRange(1, 3600)
-        self.ocr_seconds.setDecimals(0)
-        self.ocr_seconds.setSuffix(" s per page")
-        self.ocr_seconds.setValue(settings.ocr_page_seconds)
-        self.ocr_megapixels = QDoubleSpinBox()
-        self.ocr_megapixels.setRange(1, 1000)
-        self.ocr_megapixels.setDecimals(0)
-        self.ocr_megapixels.setSuffix(" megapixels")
-        self.ocr_megapixels.setValue(settings.ocr_max_megapixels)
+        self.ocr_seconds = _number(1, 3600, " s per page", settings.ocr_page_seconds)
+        self.ocr_megapixels = _number(1, 1000, " megapixels", settings.ocr_max_megapixels)
         for limit in (self.ocr_pages, self.ocr_seconds, self.ocr_megapixels):
             limit.setEnabled(settings.ocr)
             self.ocr.toggled.connect(limit.setEnabled)
@@ -185,6 +173,16 @@ class SettingsDialog(QDialog):
 
     def _dialog_folder(self, start: str) -> str | None:
         return QFileDialog.getExistingDirectory(self, "Index location", start) or None
+
+
+def _number(low: float, high: float, suffix: str, value: float) -> QDoubleSpinBox:
+    """A whole-number field with its unit."""
+    box = QDoubleSpinBox()
+    box.setRange(low, high)
+    box.setDecimals(0)
+    box.setSuffix(suffix)
+    box.setValue(value)
+    return box
 
 
 def _hint(text: str) -> QLabel:

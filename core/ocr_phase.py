@@ -84,7 +84,8 @@ class OcrPhase:
                     f = files[fid]
                     in_flight.add(("page", fid, page))
                     pool.submit(("page", fid, page), OcrTask(
-                        f.job.path, f.job.hash, page, f.kind, self.options.ocr_max_megapixels))
+                        f.job.path, f.job.size, f.job.mtime_ns, page, f.kind,
+                        self.options.ocr_max_megapixels))
                 for result in pool.results(timeout=0.25):
                     in_flight.discard(result.key)
                     buffer.append((result.key, result.ok,
@@ -131,16 +132,8 @@ class OcrPhase:
 
     def _plan(self, job: OcrJob) -> _File:
         read = self.catalog.ocr_results(job.hash)
-        kind = "pdf" if job.path.lower().endswith(".pdf") or self._is_pdf(job.path) else "image"
+        kind = "pdf" if job.format == "pdf" else "image"  # as the keyword phase found it
         return _File(job, kind, {p for p in job.pages if p not in read})
-
-    @staticmethod
-    def _is_pdf(path: str) -> bool:
-        try:
-            with open(path, "rb") as f:
-                return b"%PDF-" in f.read(1024)
-        except OSError:
-            return False
 
     def _processes(self) -> int:
         from core.encode.models import physical_cores

@@ -116,6 +116,15 @@ def take(budget: Budget, name: str, size: int, mtime_ns: int) -> Member | None:
     return None
 
 
+def admit(budget: Budget, name: str, data: bytes, mtime_ns: int = 0) -> Member:
+    """A member whose bytes are in hand (an attachment): read, or refused by the budget."""
+    refused = take(budget, name, len(data), mtime_ns)
+    if refused:
+        return refused
+    budget.bytes -= len(data)
+    return Member(name, len(data), mtime_ns, data)
+
+
 def _zip_members(src: Source, budget: Budget) -> Iterator[Member]:
     with src.open() as raw:
         try:

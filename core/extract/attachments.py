@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from email.message import Message
 
-from .archive import Budget, Member, safe_name, take
+from .archive import Budget, Member, admit, safe_name
 from .common import Source, fail
 from .mail import MsgFile, is_attachment, mbox_messages, parse_message
 from .types import ExtractionError
@@ -69,14 +69,8 @@ def _message_attachments(msg: Message, prefix: str, names: _Names, budget: Budge
         except Exception as e:  # a broken transfer encoding
             yield Member(name, 0, 0, refused=f"undecodable attachment: {e}"[:200])
             continue
-        if not isinstance(data, bytes):
-            continue
-        refused = take(budget, name, len(data), 0)
-        if refused:
-            yield refused
-            continue
-        budget.bytes -= len(data)
-        yield Member(name, len(data), 0, data)
+        if isinstance(data, bytes):
+            yield admit(budget, name, data)
 
 
 def _msg_attachments(src: Source, names: _Names, budget: Budget) -> Iterator[Member]:
@@ -97,10 +91,5 @@ def _msg_attachments(src: Source, names: _Names, budget: Budget) -> Iterator[Mem
                 continue
             if data is None:
                 yield Member(name, 0, 0, refused="an embedded message or object (not read)")
-                continue
-            refused = take(budget, name, len(data), 0)
-            if refused:
-                yield refused
-                continue
-            budget.bytes -= len(data)
-            yield Member(name, len(data), 0, data)
+            else:
+                yield admit(budget, name, data)

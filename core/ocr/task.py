@@ -6,6 +6,7 @@ page that takes too long costs that page only. The engine is loaded once per wor
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -18,7 +19,11 @@ RENDER_DPI = 200  # PDF pages: enough for 8-pt print (PDFium renders one in ~0.2
 @dataclass(frozen=True)
 class OcrTask:
     path: str
-    content_hash: str  # of the content the page was queued from: a changed file is not read
+    # The file's stat when its pages were queued: a file that changed since is not read (the
+    # scan that sees the change queues it again). A stat, not a hash: hashing a 50 MB scan for
+    # each of its pages would cost more than reading some of them.
+    size: int
+    mtime_ns: int
     page: int  # 1-based: a PDF page or an image frame
     kind: str  # "pdf" or "image"
     max_megapixels: float = 40.0
@@ -35,11 +40,13 @@ _engine = None
 
 
 def read_page(task: OcrTask) -> OcrOutcome:
-    from core.ingest import file_hash
-
     global _engine
     started = time.process_time()
-    if file_hash(task.path) != task.content_hash:
+    try:
+        st = os.stat(task.path)
+    except OSError as e:
+        raise ExtractionError(f"cannot read the file: {e.strerror or e}") from None
+    if (st.st_size, st.st_mtime_ns) != (task.size, task.mtime_ns):
         raise ExtractionError("the file changed while its pages were being read")
     image = _render_pdf_page(task) if task.kind == "pdf" else _load_frame(task)
     if _engine is None:

@@ -75,6 +75,9 @@ class OcrJob:
     file_id: int
     path: str
     hash: str
+    format: str  # "pdf" or "image"
+    size: int  # the stat the pages were queued with: a file that changed is not read
+    mtime_ns: int
     pages: list[int]
 
 
@@ -351,11 +354,12 @@ class Catalog:
 
     def ocr_jobs(self) -> list[OcrJob]:
         jobs: dict[int, OcrJob] = {}
-        for fid, path, content_hash, page in self.conn.execute(
-                "SELECT f.id, f.path, f.hash, q.page FROM ocr_queue q JOIN files f "
-                "ON f.id = q.file_id WHERE f.hash IS NOT NULL ORDER BY f.id, q.page"):
+        for fid, path, content_hash, fmt, size, mtime_ns, page in self.conn.execute(
+                "SELECT f.id, f.path, f.hash, f.format, f.size, f.mtime_ns, q.page "
+                "FROM ocr_queue q JOIN files f ON f.id = q.file_id WHERE f.hash IS NOT NULL "
+                "ORDER BY f.id, q.page"):
             if fid not in jobs:
-                jobs[fid] = OcrJob(fid, from_db(path), content_hash, [])
+                jobs[fid] = OcrJob(fid, from_db(path), content_hash, fmt or "", size, mtime_ns, [])
             jobs[fid].pages.append(page)
         return list(jobs.values())
 
