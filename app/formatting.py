@@ -118,3 +118,18 @@ class RateSmoother:
             return replace(p, rate=0.0, eta_s=None)
         rate = (p.done - d0) / (now - t0)
         return replace(p, rate=rate, eta_s=max(0, p.total - p.done) / rate)
+
+
+# The model names of resources/models/manifest.json, as a user knows them.
+_DENSE_WORDS = {"dense": "English (all-MiniLM-L6-v2)",
+                "multilingual": "many languages (multilingual-e5-small)"}
+
+
+def models_line(dense: str, sparse: str) -> str:
+    """'Meaning model: ... · Related terms: ...' for an index, or '' before any encoding."""
+    parts = []
+    if dense:
+        parts.append(f"Meaning model: {_DENSE_WORDS.get(dense, dense)}")
+    if sparse:
+        parts.append(f"Related terms: {'splade-tiny' if sparse == 'sparse' else sparse}")
+    return " · ".join(parts)

@@ -246,10 +246,12 @@ class IndexManager(QDialog):
             if n_failed + n_skipped else "Every file was read without trouble.")
         self.retry_all_button.setEnabled(n_failed > 0)
         files = status.files
+        models = formatting.models_line(status.dense_model, status.sparse_model)
         self.footer.setText(
             f"{formatting.count(files.get('indexed', 0), 'file')} indexed · "
             f"{formatting.count(status.passages, 'passage')} · "
-            f"{formatting.size(status.size_bytes)} on disk · {status.index_dir}")
+            f"{formatting.size(status.size_bytes)} on disk · {status.index_dir}"
+            + (f"\n{models}" if models else ""))
         self._selection_changed()
 
     def show_progress(self, p: Progress | None, job: IndexJob | None) -> None:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.encode.manifest import ModelError, sparse_models
+from core.encode.manifest import ModelError, dense_models, sparse_models
 from core.indexer import IndexOptions
 from core.settings import Settings, default_index_dir
 
@@ -43,6 +43,7 @@ def index_options(settings: Settings, base: IndexOptions | None = None) -> Index
         excludes=tuple(settings.excludes),
         include_hidden=settings.include_hidden,
         sparse_model=settings.sparse_model,
+        dense_model=settings.dense_model,
         ocr=settings.ocr,
         ocr_max_pages=settings.ocr_max_pages,
         ocr_page_timeout_s=settings.ocr_page_seconds,
@@ -101,6 +102,18 @@ class SettingsDialog(QDialog):
         self.sparse_model.setCurrentIndex(max(chosen, 0))
         self.sparse_model.setEnabled(len(models) > 1)
 
+        # Meaning model: automatic (the default), or one chosen for good.
+        self.dense_model = QComboBox()
+        self.dense_model.addItem("Automatic: English until documents in other languages appear",
+                                 "")
+        try:
+            dense = dense_models()
+        except ModelError:
+            dense = {}
+        for name, title in dense.items():
+            self.dense_model.addItem(title, name)
+        self.dense_model.setCurrentIndex(max(self.dense_model.findData(settings.dense_model), 0))
+
         self.ocr = QCheckBox("Read scanned pages and images (OCR)")
         self.ocr.setChecked(settings.ocr)
         self.ocr_pages = QSpinBox()
@@ -123,6 +136,11 @@ class SettingsDialog(QDialog):
         form.addRow("", _hint("Extensions separated by commas; empty indexes every document."))
         form.addRow("Exclude everywhere:", self.excludes)
         form.addRow("", self.hidden)
+        form.addRow("Meaning model:", self.dense_model)
+        form.addRow("", _hint("The multilingual model reads about 100 languages and finds a "
+                              "document in one language from a query in another, at half the "
+                              "English model's speed. Changing it re-encodes the index in the "
+                              "background; keyword search keeps working meanwhile."))
         form.addRow("Related-terms model:", self.sparse_model)
         form.addRow("", _hint("Finds documents by words related to the query's. Changing it "
                               "re-encodes that part of the index the next time it is updated."))
@@ -155,6 +173,7 @@ class SettingsDialog(QDialog):
         s.include_hidden = self.hidden.isChecked()
         if self.sparse_model.count():
             s.sparse_model = self.sparse_model.currentData()
+        s.dense_model = self.dense_model.currentData()
         s.ocr = self.ocr.isChecked()
         s.ocr_max_pages = self.ocr_pages.value()
         s.ocr_page_seconds = float(self.ocr_seconds.value())

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from core.encode.manifest import model_digest, resolve_sparse_model
 from core.indexer import (
     OCR_NOTE,
     IndexControl,
@@ -25,6 +24,7 @@ from core.indexer import (
     ProgressCallback,
 )
 from core.lock import IndexBusy, WriterLock
+from core.model_choice import ensure_models, index_models  # noqa: F401 - index_models: callers
 from core.pathcodec import to_db
 from core.scan import normalise_root
 from core.search.query import Filters, Query
@@ -33,7 +33,7 @@ from core.search.searcher import DEFAULT_MODE, Explanation, Searcher, SearchOpti
 from core.settings import default_index_dir
 from core.store.catalog import Catalog, Root
 from core.store.consistency import CheckReport, check
-from core.store.index_models import IndexModels, stored_models
+from core.store.index_models import stored_models
 from core.store.schema import SchemaError
 
 __all__ = ["Engine", "EngineError", "IndexBusy", "IndexControl", "IndexOptions", "Filters",
@@ -68,6 +68,7 @@ class Status:
     roots: list[RootStatus]
     size_bytes: int
     sparse_model: str = ""  # the sparse model its vectors come from ("" before any encoding)
+    dense_model: str = ""  # the dense (meaning) model, likewise
     ocr_pages_waiting: int = 0  # scanned pages and images the OCR phase has not read yet
     # Pages OCR could not read in files that are otherwise indexed: {"path", "reason"}
     page_problems: list[dict[str, str]] = field(default_factory=list)
@@ -254,14 +255,7 @@ class Engine:
     def _check_models(self, catalog: Catalog, options: IndexOptions) -> None:
         """Vectors from other model files are useless, and never mixed with new ones: re-encode
         everything if the dense model changed, only the sparse side if only that changed."""
-        wanted = index_models(options.sparse_model)
-        stored = stored_models(catalog)
-        if stored == wanted:
-            return
-        with catalog.transaction():
-            if stored is not None:  # even with no vectors left: kept dense ones may be stale
-                catalog.drop_vectors(keep_dense=stored.dense == wanted.dense)
-            catalog.set_meta("models", wanted.to_meta())
+        ensure_models(catalog, options.sparse_model, options.dense_model)
 
     # -- search ---------------------------------------------------------------------------------
 
@@ -273,7 +267,8 @@ class Engine:
             if self._searcher is None:
                 from core.encode.query import QueryEncoder
                 searcher = Searcher(self.index_dir, lambda: QueryEncoder(
-                    threads=1, sparse_model=searcher.sparse_model()), readonly=self.readonly)
+                    threads=1, sparse_model=searcher.sparse_model(),
+                    dense_model=searcher.dense_model()), readonly=self.readonly)
                 self._searcher = searcher
             return self._searcher
 
@@ -324,7 +319,8 @@ class Engine:
                 roots=self.roots(),
                 size_bytes=_folder_size(self.index_dir),
                 sparse_model=models.sparse_name if (models := stored_models(self._catalog))
-                else "")
+                else "",
+                dense_model=models.dense_name if models else "")
 
     def file_text(self, path: str) -> tuple[str, list[tuple[int, int, int]]]:
         """A file's stored passages joined back into text, for the preview."""
@@ -400,11 +396,6 @@ class _WriterSession:
     def __exit__(self, *exc: object) -> None:
         if self.owned:
             self.lock.release()
-
-
-def index_models(sparse_model: str = "") -> IndexModels:
-    name = resolve_sparse_model(sparse_model)
-    return IndexModels(model_digest("dense"), name, model_digest(name))
 
 
 def _make_private_dir(path: Path) -> None:

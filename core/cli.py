@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="related-terms model (`spyglass models` lists them; default: the one "
                    "chosen in the window's settings, else the shipped default); a change "
                    "re-encodes the sparse side of the index")
+    p.add_argument("--dense-model", metavar="NAME",
+                   help="meaning model: dense (English), multilingual, or auto (English until "
+                   "the documents show other languages); default: the window's setting, else "
+                   "auto; a change re-encodes the index")
     p.add_argument("--no-ocr", action="store_true",
                    help="do not read scanned pages and images (default: the window's setting)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -94,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--results", metavar="DIR", default="bench/results")
 
-    sub.add_parser("models", help="the related-terms (sparse) models that ship, default first")
+    sub.add_parser("models", help="the meaning (dense) and related-terms (sparse) models that "
+                   "ship, default first")
 
     p = sub.add_parser("eval", help="retrieval quality on a BEIR-layout collection")
     p.add_argument("dataset", metavar="DATASET_DIR")
@@ -104,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", metavar="DIR", help="where evaluation indexes are kept")
     p.add_argument("--sparse-model", metavar="NAME", default="",
                    help="the sparse model to index with (`spyglass models`; default: the default)")
+    p.add_argument("--dense-model", metavar="NAME", default="",
+                   help="the dense model to index with (`spyglass models`; default: dense)")
     p.add_argument("--results", metavar="DIR", default="bench/results",
                    help="where the table is written (default bench/results)")
     return parser
@@ -156,6 +163,11 @@ def cmd_index(engine: Engine, args: argparse.Namespace) -> int:
         if args.sparse_model not in sparse_models():
             _error(f"no sparse model {args.sparse_model!r}; `spyglass models` lists them")
             return EXIT_USAGE
+    if args.dense_model is not None and args.dense_model != "auto":
+        from core.encode.manifest import dense_models
+        if args.dense_model not in dense_models():
+            _error(f"no dense model {args.dense_model!r}; `spyglass models` lists them")
+            return EXIT_USAGE
     defaults, settings = IndexOptions(), Settings.load()
     options = IndexOptions(
         workers=args.workers or defaults.workers, threads=args.threads,
@@ -163,6 +175,8 @@ def cmd_index(engine: Engine, args: argparse.Namespace) -> int:
         excludes=tuple(args.exclude),
         sparse_model=args.sparse_model if args.sparse_model is not None
         else settings.sparse_model,
+        dense_model=settings.dense_model if args.dense_model is None
+        else "" if args.dense_model == "auto" else args.dense_model,
         ocr=settings.ocr and not (args.no_ocr or args.keyword_only),
         ocr_max_pages=settings.ocr_max_pages,
         ocr_page_timeout_s=settings.ocr_page_seconds,
@@ -247,6 +261,8 @@ def cmd_status(engine: Engine, args: argparse.Namespace) -> int:
     for item in status.page_problems:
         print(f"  not read by OCR: {display(item['path'])}: {item['reason']}")
     print(f"passages: {status.passages} ({status.passages_to_encode} waiting for encoding)")
+    if status.dense_model:
+        print(f"meaning model: {status.dense_model}")
     if status.sparse_model:
         print(f"related-terms model: {status.sparse_model}")
     for root in status.roots:
@@ -286,7 +302,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         report = run_collection(Path(args.dataset), modes,
                                 Path(args.cache) if args.cache else None, bar.update,
-                                sparse_model=args.sparse_model)
+                                sparse_model=args.sparse_model, dense_model=args.dense_model)
     except (FileNotFoundError, RuntimeError) as e:
         _error(str(e))
         return EXIT_USAGE
@@ -294,7 +310,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     command = "spyglass eval " + " ".join(sys.argv[2:] if len(sys.argv) > 2 else [args.dataset])
     out = Path(args.results)
     out.mkdir(parents=True, exist_ok=True)
-    suffix = f"-{args.sparse_model}" if args.sparse_model else ""
+    suffix = "".join(f"-{m}" for m in (args.dense_model, args.sparse_model) if m)
     (out / f"quality-{report.dataset}{suffix}.md").write_text(markdown_report(report, command),
                                                                encoding="utf-8")
     if args.json:
@@ -369,12 +385,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from core.encode.manifest import sparse_models
-    chosen = Settings.load().sparse_model
-    for n, (name, title) in enumerate(sparse_models().items()):
-        marks = ["default"] if n == 0 else []
-        marks += ["chosen in settings"] if name == chosen else []
-        print(f"{name}: {title}" + (f"  ({', '.join(marks)})" if marks else ""))
+    from core.encode.manifest import dense_models, sparse_models
+    settings = Settings.load()
+    for kind, models, chosen in (("meaning", dense_models(), settings.dense_model),
+                                 ("related terms", sparse_models(), settings.sparse_model)):
+        print(f"{kind}:")
+        for n, (name, title) in enumerate(models.items()):
+            marks = ["default"] if n == 0 else []
+            marks += ["chosen in settings"] if name == chosen else []
+            print(f"  {name}: {title}" + (f"  ({', '.join(marks)})" if marks else ""))
+    if not settings.dense_model:
+        print("meaning model setting: auto (English until the documents show other languages)")
     return EXIT_OK
 
 

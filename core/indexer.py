@@ -13,17 +13,19 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from core.encode.manifest import resolve_sparse_model
+from core.encode.manifest import DEFAULT_DENSE, resolve_sparse_model
 from core.encode.passages import Cancelled, PassageEncoder
 from core.extract.pool import WorkerPool
 from core.ingest import IngestResult, IngestTask
 from core.members import ARCHIVE_FORMAT, MemberResult, ingest_file
+from core.model_choice import ensure_models
 from core.ocr_phase import OcrPhase
 from core.pathcodec import member_path
 from core.progress import Progress, RateMeter
 from core.scan import ScannedFile, ScanOptions, is_excluded, scan_root
 from core.store.catalog import Catalog, FileRow, NewPassage, Root, VectorRow
 from core.store.codec import dense_to_blob, quantize_dense, sparse_to_blob
+from core.store.index_models import stored_models
 from core.store.sparse_index import publish_sparse_segment
 from core.store.vectors import publish_dense_index, stored_dim
 
@@ -53,6 +55,7 @@ class IndexOptions:
     file_types: Sequence[str] = ()  # extensions to index; empty: every file
     semantic: bool = True  # run the encoding phase after the keyword phase
     sparse_model: str = ""  # a sparse model of resources/models (empty: the shipped default)
+    dense_model: str = ""  # a dense model of resources/models (empty: chosen by the content)
     ocr: bool = True  # read scanned PDF pages and images (core.ocr_phase)
     ocr_max_pages: int = 100  # pages of one document read by OCR; later ones are listed as not read
     ocr_page_timeout_s: float = 60.0  # processor time one page may take
@@ -147,7 +150,9 @@ class Indexer:
         self._encoder: PassageEncoder | None = None
 
     def _default_encoder(self) -> PassageEncoder:
-        return PassageEncoder(self.options.threads, resolve_sparse_model(self.options.sparse_model))
+        models = stored_models(self.catalog)
+        return PassageEncoder(self.options.threads, resolve_sparse_model(self.options.sparse_model),
+                              models.dense_name if models else DEFAULT_DENSE)
 
     # -- entry point -------------------------------------------------------------------------
 
@@ -455,6 +460,9 @@ class Indexer:
 
     def semantic_phase(self, emit: ProgressCallback, control: IndexControl,
                        report: IndexReport) -> None:
+        # The keyword phase may have brought the first documents in another language: an
+        # automatic index then becomes multilingual before anything is encoded.
+        ensure_models(self.catalog, self.options.sparse_model, self.options.dense_model)
         total = self.catalog.count_to_encode()
         if not total:
             return

@@ -37,6 +37,7 @@ class Settings:
     excludes: list[str] = field(default_factory=list)  # gitignore-style, for every folder
     include_hidden: bool = False
     sparse_model: str = ""  # related-terms model (core.encode.models.sparse_models); "": default
+    dense_model: str = ""  # meaning model (core.encode.manifest.dense_models); "": automatic
     ocr: bool = True  # read scanned pages and images
     ocr_max_pages: int = 100  # pages per document
     ocr_page_seconds: float = 60.0  # processor time per page

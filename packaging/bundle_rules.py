@@ -23,6 +23,9 @@ EXCLUDED_MODULES: list[str] = [
     "pytest", "_pytest", "pytestqt", "pytest_timeout", "hypothesis", "py", "xlwt",
     # the `eval` extra: in the bundle `spyglass eval` says the extra is missing
     "ir_measures", "bm25s", "pytrec_eval", "scipy",
+    # OpenSSL (5.7 MB, the multilingual model needed the room): nothing here talks to the network;
+    # hashlib then uses Python's own sha256 and blake2
+    "ssl", "_ssl", "_hashlib",
     # packaging tools
     "PyInstaller", "pip", "setuptools", "pkg_resources", "wheel", "ruff",
     # Qt modules the app does not use (they would bring their libraries and plugins)
@@ -63,7 +66,7 @@ FORBIDDEN = re.compile(
     r"(^|/)(torch|transformers|tensorflow|matplotlib|tkinter|IPython|pytest|_pytest|pytestqt|"
     r"hypothesis|xlwt|ir_measures|bm25s|pytrec_eval|scipy|PyInstaller)(/|$|[-.])"
     r"|libQt6(WebEngine|Quick|Qml|3D|Multimedia|Pdf|Network|Sql|Test|Designer)"
-    r"|(^|/)libtorch|(^|/)libgtk-3|(^|/)Qt/translations/",
+    r"|(^|/)libtorch|(^|/)libgtk-3|(^|/)Qt/translations/|(^|/)lib(ssl|crypto)\.so",
     re.IGNORECASE,
 )
 

@@ -131,9 +131,11 @@ def test_cli_lists_models_and_refuses_an_unknown_one(tmp_path: Path, capsys) -> 
     assert {*cli.COMMANDS, *cli.STANDALONE} == CLI_COMMANDS
     listed = subprocess.run([*SPYGLASS, "models"], capture_output=True, text=True, timeout=120,
                             cwd=REPO)
-    assert listed.returncode == 0 and listed.stdout.startswith("sparse: "), listed.stderr
+    assert listed.returncode == 0 and "\n  sparse: " in listed.stdout, listed.stderr
     assert cli.main(["models"]) == 0
-    assert capsys.readouterr().out.startswith("sparse: ")
+    out = capsys.readouterr().out
+    assert out.startswith("meaning:\n  dense: ") and "\n  multilingual: " in out
+    assert "\nrelated terms:\n  sparse: " in out
     docs = write_topics(tmp_path / "docs")
     code = cli.main(["--index", str(tmp_path / "index"), "index", "--sparse-model", "nope",
                      str(docs)])

@@ -1,4 +1,5 @@
-"""Dense passage/query vectors: all-MiniLM-L6-v2, int8 ONNX, pooling and L2 norm in the graph."""
+"""Dense passage/query vectors (all-MiniLM-L6-v2, or multilingual-e5-small), ONNX, pooling and L2
+norm in the graph."""
 
 from __future__ import annotations
 
@@ -7,20 +8,22 @@ from pathlib import Path
 
 import numpy as np
 
+from core.encode.manifest import DEFAULT_DENSE
 from core.encode.models import create_session, model_spec
 from core.encode.tokenizer import length_batches, load_tokenizer, pad, tokenize
 
 
 class DenseEncoder:
-    name = "dense"
-
-    def __init__(self, threads: int = 1, max_length: int = 256,
-                 models_dir: Path | None = None) -> None:
+    def __init__(self, threads: int = 1, max_length: int | None = None,
+                 models_dir: Path | None = None, name: str = DEFAULT_DENSE) -> None:
+        self.name = name  # a dense model of the manifest (core.encode.manifest.dense_models)
         spec = model_spec(self.name, models_dir)
+        max_length = spec.max_length if max_length is None else max_length
         if not 2 <= max_length <= 512:  # BERT has 512 positions
             raise ValueError(f"max_length must be in [2, 512], got {max_length}")
         self.dim: int = spec.dims
         self.max_length = max_length
+        self._query_prefix, self._passage_prefix = spec.query_prefix, spec.passage_prefix
         self.tokenizer = load_tokenizer(self.name, models_dir)
         self._session = create_session(spec, threads)
         self._output = spec.output
@@ -33,6 +36,9 @@ class DenseEncoder:
         itself), and a passage's vector would depend on what it happened to be indexed with.
         Batching is faster (~7% at 256 word pieces, ~2x at 64), at that cost.
         """
+        return self._encode([self._passage_prefix + t for t in texts], batch_size)
+
+    def _encode(self, texts: Sequence[str], batch_size: int = 1) -> np.ndarray:
         ids = tokenize(self.tokenizer, texts, self.max_length)
         out = np.zeros((len(ids), self.dim), np.float32)
         for idx in length_batches(ids, batch_size):
@@ -43,4 +49,4 @@ class DenseEncoder:
 
     def encode_query(self, text: str) -> np.ndarray:
         """One unit vector, float32 [dim]."""
-        return self.encode([text])[0]
+        return self._encode([self._query_prefix + text])[0]

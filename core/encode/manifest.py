@@ -28,6 +28,8 @@ def load_manifest(directory: Path | None = None) -> dict[str, Any]:
 
 
 DEFAULT_SPARSE = "sparse"  # the shipped sparse model, unless the manifest names another
+DEFAULT_DENSE = "dense"  # all-MiniLM-L6-v2: English, twice as fast as the multilingual model
+MULTILINGUAL_DENSE = "multilingual"  # multilingual-e5-small: ~100 languages, across languages
 
 
 def sparse_models(directory: Path | None = None) -> dict[str, str]:
@@ -44,6 +46,14 @@ def resolve_sparse_model(requested: str = "", directory: Path | None = None) -> 
     setting naming a model a later release no longer ships falls back, it does not fail)."""
     models = sparse_models(directory)
     return requested if requested in models else next(iter(models), DEFAULT_SPARSE)
+
+
+def dense_models(directory: Path | None = None) -> dict[str, str]:
+    """The dense (meaning) models shipped, name -> a line for the user; the default first."""
+    manifest = load_manifest(directory)
+    found = {name: entry.get("title", name) for name, entry in manifest["models"].items()
+             if entry.get("output") == "embedding"}
+    return dict(sorted(found.items(), key=lambda item: item[0] != DEFAULT_DENSE))
 
 
 def model_digest(name: str, directory: Path | None = None) -> str:

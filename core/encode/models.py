@@ -31,6 +31,8 @@ class ModelSpec:
     dims: int
     max_length: int
     output: str
+    query_prefix: str = ""  # e5 models are trained with "query: " / "passage: " before the text
+    passage_prefix: str = ""
 
 
 # (path, expected sha256, size, mtime_ns, inode) of files already verified in this process; the
@@ -71,8 +73,10 @@ def model_spec(name: str, directory: Path | None = None) -> ModelSpec:
         files = manifest["files"]
         for filename in (entry["file"], entry["tokenizer"]):
             verify_file(directory / filename, files[filename]["sha256"])
+        prefixes = entry.get("prefixes", {})
         return ModelSpec(name, directory / entry["file"], directory / entry["tokenizer"],
-                         int(entry["dims"]), int(entry["max_length"]), entry["output"])
+                         int(entry["dims"]), int(entry["max_length"]), entry["output"],
+                         prefixes.get("query", ""), prefixes.get("passage", ""))
     except KeyError as exc:
         raise ModelError(f"{directory / 'manifest.json'}: no entry {exc} for model {name!r}") \
             from None

@@ -27,13 +27,14 @@ class Cancelled(Exception):
 
 
 class PassageEncoder:
-    def __init__(self, lanes: int | None = None, sparse_model: str = "sparse") -> None:
+    def __init__(self, lanes: int | None = None, sparse_model: str = "sparse",
+                 dense_model: str = "dense") -> None:
         # Imported here: the window imports the indexer and should not pay for the models.
         from core.encode.dense import DenseEncoder
         from core.encode.sparse import SparseEncoder
 
         self.lanes = max(1, lanes or physical_cores())
-        self.dense = DenseEncoder(threads=1)
+        self.dense = DenseEncoder(threads=1, name=dense_model)
         self.sparse = SparseEncoder(threads=1, name=sparse_model)
         # Threads start on first use, from the calling thread: on Linux they inherit its
         # priority, so a low-priority indexer's lanes are low priority too.

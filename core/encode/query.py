@@ -12,8 +12,8 @@ from core.encode.tokenizer import load_tokenizer, word_pieces
 
 class QueryEncoder:
     def __init__(self, threads: int = 1, models_dir: Path | None = None,
-                 sparse_model: str = "sparse") -> None:
-        self._dense = DenseEncoder(threads=threads, models_dir=models_dir)
+                 sparse_model: str = "sparse", dense_model: str = "dense") -> None:
+        self._dense = DenseEncoder(threads=threads, models_dir=models_dir, name=dense_model)
         self.dim = self._dense.dim
         # The sparse side needs only the tokenizer: inference-free, no model at query time.
         self._tokenizer = load_tokenizer(sparse_model, models_dir)

@@ -15,6 +15,7 @@ import platformdirs
 
 from core.api import Engine, index_models
 from core.evaluation.beir import Collection, write_documents
+from core.evaluation.languages import is_multilingual, split_metrics
 from core.evaluation.metrics import MEASURE_NAMES, evaluate
 from core.indexer import IndexOptions, IndexReport
 from core.search.query import literal_query
@@ -28,6 +29,7 @@ DEPTH = 100
 class ModeResult:
     metrics: dict[str, float]
     latency_ms: float  # median per query
+    languages: dict[str, float] = field(default_factory=dict)  # multilingual collections only
 
 
 @dataclass
@@ -42,6 +44,7 @@ class EvalReport:
     resparsed: int = 0  # of those, passages whose dense vector came from a sibling index
     sparse_model: str = ""
     postings_per_passage: float = 0.0  # the sparse index's size, in terms per passage
+    dense_model: str = ""
 
     def to_json(self) -> dict:
         return {"dataset": self.dataset, "queries": self.queries,
@@ -50,7 +53,9 @@ class EvalReport:
                 "index": {"documents": self.documents, "passages": self.passages,
                           "encoded_now": self.encoded, "sparse_only": self.resparsed,
                           "seconds": round(self.index_seconds, 1)},
-                "sparse_model": self.sparse_model,
+                "sparse_model": self.sparse_model, "dense_model": self.dense_model,
+                "languages": {m: {k: round(v, 4) for k, v in r.languages.items()}
+                              for m, r in self.modes.items() if r.languages},
                 "postings_per_passage": round(self.postings_per_passage, 2)}
 
     def table(self) -> str:
@@ -59,6 +64,13 @@ class EvalReport:
         for mode, r in self.modes.items():
             values = " | ".join(f"{r.metrics[m]:.4f}" for m in MEASURE_NAMES)
             lines.append(f"| {mode} | {values} | {r.latency_ms:.1f} |")
+        split = [m for m, r in self.modes.items() if r.languages]
+        if split:
+            names = list(self.modes[split[0]].languages)
+            lines += ["", f"| mode | {' | '.join(names)} |", "|---|" + "---|" * len(names)]
+            for mode in split:
+                values = " | ".join(f"{self.modes[mode].languages[n]:.4f}" for n in names)
+                lines.append(f"| {mode} | {values} |")
         return "\n".join(lines)
 
 
@@ -67,14 +79,16 @@ def cache_root() -> Path:
 
 
 def prepare_index(collection: Collection, cache: Path | None = None,
-                  progress: Callable | None = None, sparse_model: str = ""
-                  ) -> tuple[Engine, dict[str, str], IndexReport]:
+                  progress: Callable | None = None, sparse_model: str = "",
+                  dense_model: str = "") -> tuple[Engine, dict[str, str], IndexReport]:
     """The collection's index, built once per (corpus, models, pipeline) and reused after. A
     new sparse model starts from a copy of an index with the same dense model, so only its
-    sparse side is encoded (the indexer's sparse-only re-encode)."""
-    models = index_models(sparse_model)
+    sparse side is encoded (the indexer's sparse-only re-encode). `dense_model` "" is the
+    product's automatic choice (English unless the documents are in other languages)."""
+    models = index_models(sparse_model, dense_model)
+    dense_key = models.dense if dense_model else "auto"
     origin = {"collection": collection.digest, "pipeline": PIPELINE_VERSION,
-              "dense": models.dense, "models": models.to_meta()}
+              "dense": dense_key, "models": models.to_meta() + dense_key}
     key = hashlib.sha256(f"{collection.digest}|{origin['models']}|{PIPELINE_VERSION}".encode()
                          ).hexdigest()[:12]
     base = (cache or cache_root()) / f"{collection.name}-{key}"
@@ -84,7 +98,8 @@ def prepare_index(collection: Collection, cache: Path | None = None,
         (base / "docs").unlink()  # the sibling is gone: this index gets documents of its own
     names = write_documents(collection, base / "docs")
     engine = Engine.open(base / "index", IndexOptions(low_priority=False,
-                                                      sparse_model=sparse_model))
+                                                      sparse_model=sparse_model,
+                                                      dense_model=dense_model))
     for root in engine.roots():  # a copied or moved cache still names its old documents folder
         if Path(root.path) != (base / "docs").resolve():
             engine.remove_root(root.path)
@@ -107,9 +122,10 @@ def _seed_from_sibling(base: Path, name: str, origin: dict[str, str]) -> None:
 def run_collection(folder: Path, modes: Sequence[str] = EVAL_MODES, cache: Path | None = None,
                    progress: Callable | None = None,
                    configure: Callable[[Engine], None] | None = None,
-                   sparse_model: str = "") -> EvalReport:
+                   sparse_model: str = "", dense_model: str = "") -> EvalReport:
     collection = Collection.load(folder)
-    engine, names, indexing = prepare_index(collection, cache, progress, sparse_model)
+    engine, names, indexing = prepare_index(collection, cache, progress, sparse_model,
+                                            dense_model)
     try:
         if configure is not None:
             configure(engine)
@@ -119,7 +135,7 @@ def run_collection(folder: Path, modes: Sequence[str] = EVAL_MODES, cache: Path 
                             status.passages, index_seconds=indexing.elapsed_s,
                             encoded=indexing.encoded, resparsed=indexing.resparsed,
                             sparse_model=status.sparse_model,
-                            postings_per_passage=postings)
+                            postings_per_passage=postings, dense_model=status.dense_model)
         for mode in modes:
             report.modes[mode] = run_mode(engine, collection, names, mode)
         return report
@@ -139,17 +155,23 @@ def run_mode(engine: Engine, collection: Collection, names: dict[str, str],
         ranked = [d for d in ranked if d != qid][:DEPTH]  # BEIR's ignore_identical_ids
         run[qid] = {doc: float(len(ranked) - i) for i, doc in enumerate(ranked)}
     latencies.sort()
-    return ModeResult(evaluate(collection.qrels, run), latencies[len(latencies) // 2])
+    split = split_metrics(collection.qrels, run) if is_multilingual(collection.qrels) else {}
+    return ModeResult(evaluate(collection.qrels, run), latencies[len(latencies) // 2], split)
 
 
 def markdown_report(report: EvalReport, command: str) -> str:
     return (
         f"# Retrieval quality: {report.dataset}\n\n"
         f"{report.documents} documents ({report.passages} passages), {report.queries} judged "
-        f"queries; sparse model `{report.sparse_model}` "
+        f"queries; dense model `{report.dense_model}`, sparse model `{report.sparse_model}` "
         f"({report.postings_per_passage:.1f} postings per passage). nDCG@10, Recall@100 and "
         f"MRR@10 by ir-measures, averaged over judged queries (no result = 0); files ranked by "
-        f"their best passage.\n\n"
+        f"their best passage."
+        + (" Multilingual collection: same-language nDCG@10 judges only the answer in the "
+           "query's language, cross-language only those in the others, over the same ranking; "
+           "found@10 xx: share of the xx queries whose xx answer is in the top 10."
+           if any(r.languages for r in report.modes.values()) else "")
+        + "\n\n"
         f"{report.table()}\n\n"
         f"Command: `{command}`  \n"
         f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, "

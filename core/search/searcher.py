@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from core.encode.manifest import resolve_sparse_model
+from core.model_choice import resolve_dense_model
 from core.pathcodec import from_db, to_db
 from core.search import lexical
 from core.search.fusion import (
@@ -41,6 +42,7 @@ from core.store.codec import blob_to_dense, blob_to_sparse
 from core.store.index_models import stored_models
 from core.store.sparse_index import SparseIndex
 from core.store.vectors import DenseIndex
+from core.text.language import is_english
 
 MODES = ("keyword", "sparse", "dense", "hybrid", "hybrid-prf")
 DEFAULT_MODE = "hybrid-prf"  # what the window and the command line use
@@ -99,6 +101,7 @@ class Searcher:
         self.catalog = Catalog(self.index_dir, readonly=readonly)
         self._encoder_factory = encoder_factory
         self._encoder: QueryEncoder | None = None
+        self._encoder_key: tuple[str, str] = ("", "")
         self._generation = -1
         self._lock = threading.Lock()  # one search at a time per Searcher
         self._closed = False
@@ -115,9 +118,17 @@ class Searcher:
 
     @property
     def encoder(self) -> QueryEncoder:
-        if self._encoder is None:
+        # The index may have changed models since (a re-encode): queries follow its record.
+        key = (self.dense_model(), self.sparse_model())
+        if self._encoder is None or key != self._encoder_key:
             self._encoder = self._encoder_factory()
+            self._encoder_key = key
         return self._encoder
+
+    def dense_model(self) -> str:
+        """The dense model this index's vectors come from (queries are encoded with it)."""
+        stored = stored_models(self.catalog)
+        return resolve_dense_model(stored.dense_name if stored else "")
 
     def sparse_model(self) -> str:
         """The sparse model this index was encoded with (queries use its tokenizer), or the
@@ -185,7 +196,10 @@ class Searcher:
             # release the GIL, so the slowest list no longer adds to the others.
             keyword_job = self._keyword_thread.submit(self._keyword, query, pool, allowed,
                                                       self._keyword_catalog().conn)
-        if mode in ("sparse", "hybrid", "hybrid-prf"):
+        # The related-terms model knows English word pieces only: for a query in another language
+        # its list is noise in the mix (measured on xquad-r-dev), so hybrid leaves it out.
+        sparse_helps = is_english(query.text)
+        if mode == "sparse" or (mode in ("hybrid", "hybrid-prf") and sparse_helps):
             lists["sparse"] = self._sparse(query, pool, allowed)
             clock.lap("sparse")
         if mode == "sparse-siamese":
@@ -256,8 +270,9 @@ class Searcher:
         dense_fb /= np.maximum(np.linalg.norm(dense_fb, axis=1, keepdims=True), 1e-9)
         second = dict(lists)
         second["dense"] = self._dense(rocchio(vector, dense_fb, p.alpha, p.beta), pool, allowed)
-        if chosen or p.expansion_max_words is None \
-                or content_word_count(query.text) <= p.expansion_max_words:
+        if chosen or ("sparse" in lists and (
+                p.expansion_max_words is None
+                or content_word_count(query.text) <= p.expansion_max_words)):
             terms, weights = self.sparse_query(query.text)
             terms, weights = expand_sparse(terms, weights,
                                            [blob_to_sparse(b) for *_, b in stored], self._idf,

@@ -10,15 +10,16 @@ from core.store.catalog import Catalog
 
 @dataclass(frozen=True)
 class IndexModels:
-    """The models an index's vectors come from: digests of their files, and the sparse model's
-    name (the query side and the siamese mode use the same one)."""
+    """The models an index's vectors come from: digests of their files, and the models' names
+    (queries are encoded with the same ones)."""
     dense: str
     sparse_name: str
     sparse: str
+    dense_name: str = "dense"  # records written before the dense model could be chosen
 
     def to_meta(self) -> str:
         return json.dumps({"dense": self.dense, "sparse_name": self.sparse_name,
-                           "sparse": self.sparse})
+                           "sparse": self.sparse, "dense_name": self.dense_name})
 
 
 # Indexes written before the sparse model could be chosen stored the digest of the whole
