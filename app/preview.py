@@ -8,6 +8,7 @@ the pane only lays out what it is given.
 from __future__ import annotations
 
 import os
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -35,6 +36,11 @@ from core.search.snippets import match_spans, query_stems
 
 MAX_PREVIEW_CHARS = 1_500_000  # beyond this, a window around the best passage is shown
 MAX_MARKED = 3000  # extra selections are cheap, but not free
+# Letters of the right-to-left scripts: Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan,
+# Mandaic, their presentation forms, and the historic ones beyond the BMP.
+_RTL = re.compile(
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
 
 
 @dataclass
@@ -52,6 +58,11 @@ class PreviewData:
     mtime: float = 0.0
     pages: list[tuple[int, str]] = field(default_factory=list)  # (start, label), sorted
     recognised: str = ""  # the text came from OCR: said so above it
+    # Any right-to-left text: found where the data is built (the worker), not on the UI thread.
+    rtl: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rtl = _RTL.search(self.text) is not None
 
     def page_at(self, pos: int) -> str | None:
         """The page (or slide, or sheet) that a text position is on."""
@@ -241,6 +252,23 @@ class PreviewPane(QWidget):
         if data.recognised:  # "text recognised by OCR (pages 1-3)": it may have misreadings
             parts.append(data.recognised[0].upper() + data.recognised[1:])
         self.info.setText(" · ".join(parts))
+        # Each paragraph takes its direction from its first strong letter (Qt's default, kept:
+        # nothing here may force left-to-right), but QPlainTextEdit lays every block out with
+        # the document's one alignment, which it does not mirror: "left" leaves Arabic and
+        # Hebrew paragraphs flush left. Justified, a right-to-left paragraph is flush right
+        # (its last line too) and a left-to-right one still starts at the left (its wrapped
+        # lines spread to the width); documents without right-to-left text stay flush left.
+        # Changed on an empty document, so that no text is laid out twice.
+        document = self.text.document()
+        option = document.defaultTextOption()
+        option.setTextDirection(Qt.LayoutDirection.LayoutDirectionAuto)
+        option.setAlignment(Qt.AlignmentFlag.AlignJustify if data.rtl
+                            else Qt.AlignmentFlag.AlignLeft)
+        if (option.alignment(), option.textDirection()) != (
+                document.defaultTextOption().alignment(),
+                document.defaultTextOption().textDirection()):
+            document.clear()
+            document.setDefaultTextOption(option)
         self.text.setPlainText(data.text)
         # Walk through word hits; a passage matched by meaning alone has none, so walk the
         # matched passages instead.

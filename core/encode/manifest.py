@@ -62,7 +62,10 @@ def model_digest(name: str, directory: Path | None = None) -> str:
     manifest = load_manifest(directory)
     try:
         entry, files = manifest["models"][name], manifest["files"]
-        joined = "|".join(files[entry[k]]["sha256"] for k in ("file", "tokenizer"))
+        used = [entry["file"], entry["tokenizer"]]
+        if "language_means" in entry:  # they change every vector too
+            used.append(entry["language_means"]["file"])
+        joined = "|".join(files[f]["sha256"] for f in used)
     except KeyError as exc:
         raise ModelError(f"{(directory or models_dir()) / 'manifest.json'}: no entry {exc} "
                          f"for model {name!r}") from None

@@ -33,6 +33,8 @@ class ModelSpec:
     output: str
     query_prefix: str = ""  # e5 models are trained with "query: " / "passage: " before the text
     passage_prefix: str = ""
+    language_means: Path | None = None  # .npy [languages, 2 (passage, query), dims]
+    languages: tuple[str, ...] = ()  # the rows of language_means
 
 
 # (path, expected sha256, size, mtime_ns, inode) of files already verified in this process; the
@@ -74,9 +76,14 @@ def model_spec(name: str, directory: Path | None = None) -> ModelSpec:
         for filename in (entry["file"], entry["tokenizer"]):
             verify_file(directory / filename, files[filename]["sha256"])
         prefixes = entry.get("prefixes", {})
+        means = entry.get("language_means")
+        if means:
+            verify_file(directory / means["file"], files[means["file"]]["sha256"])
         return ModelSpec(name, directory / entry["file"], directory / entry["tokenizer"],
                          int(entry["dims"]), int(entry["max_length"]), entry["output"],
-                         prefixes.get("query", ""), prefixes.get("passage", ""))
+                         prefixes.get("query", ""), prefixes.get("passage", ""),
+                         directory / means["file"] if means else None,
+                         tuple(means["languages"]) if means else ())
     except KeyError as exc:
         raise ModelError(f"{directory / 'manifest.json'}: no entry {exc} for model {name!r}") \
             from None

@@ -29,6 +29,7 @@ _LINE = frozenset(["br", "li", "dt", "dd", "tr", "option"])
 _CELL = frozenset(["td", "th"])
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
 _WS = re.compile(r"\s+")
 
 # Lexbor's tree builder scans the stack of open elements for every tag, so its time grows with
@@ -50,7 +51,9 @@ _FLAT_TAGS = frozenset(
 
 
 def sniff_charset(data: bytes) -> str | None:
-    m = _META_CHARSET.search(data[:4096])
+    """The page's own charset: a <meta> (HTML5's prescan), else an XHTML file's XML
+    declaration (<?xml version="1.0" encoding="Shift_JIS"?>)."""
+    m = _META_CHARSET.search(data[:4096]) or _XML_ENCODING.match(data[:1024])
     return m.group(1).decode("ascii", "replace").lower() if m else None
 
 

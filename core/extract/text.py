@@ -5,8 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from charset_normalizer import from_bytes
-
+from .charset_guess import codec_name, guess_charset
 from .common import Source, TextBuilder, choose_title
 from .types import Extracted
 
@@ -25,7 +24,10 @@ def bytes_per_char_limit(max_chars: int) -> int:
 
 
 def guess_utf16(data: bytes) -> str | None:
-    """BOM-less UTF-16: mostly-ASCII text has a zero in every other byte."""
+    """BOM-less UTF-16: mostly-ASCII text has a zero in every other byte.
+
+    Text in other scripts has few zero bytes; charset-normalizer recognises those (CJK,
+    Cyrillic, ... UTF-16 without a BOM) from the byte pattern later on."""
     sample = data[:4096]
     if len(sample) < 8:
         return None
@@ -38,17 +40,6 @@ def guess_utf16(data: bytes) -> str | None:
     return None
 
 
-# WHATWG: these labels mean windows-1252 on the web and in mail.
-_ALIASES = {
-    "iso-8859-1": "cp1252",
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-    "ascii": "cp1252",
-    "us-ascii": "cp1252",
-    "iso8859-1": "cp1252",
-}
-
-
 def bom(data: bytes) -> tuple[str, int] | None:
     for mark, enc in _BOMS:
         if data.startswith(mark):
@@ -56,34 +47,51 @@ def bom(data: bytes) -> tuple[str, int] | None:
     return None
 
 
+# ISO-2022-JP (still common in Japanese mail) and -KR are 7-bit: they pass as UTF-8 and must
+# be recognised first, by their escape sequences.
+_ISO2022 = re.compile(rb"\x1b(?:\$[@B]|\$\(D|\(J|\(I|\$A|\$\(C|\$\)C)")
+_ISO2022_CODECS = ("iso2022_jp", "iso2022_jp_ext", "iso2022_jp_2", "iso2022_kr")
+
+
+def _iso2022(sample: bytes) -> str | None:
+    if b"\x1b" not in sample or not sample.isascii() or not _ISO2022.search(sample):
+        return None
+    for enc in _ISO2022_CODECS:
+        try:
+            codecs.getincrementaldecoder(enc)().decode(sample, final=False)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def detect_encoding(data: bytes, declared: str | None = None) -> tuple[str, int]:
-    """(encoding, number of BOM bytes to skip): BOM, valid UTF-8, declared, guessed."""
+    """(encoding, number of BOM bytes to skip): BOM, ISO-2022 escapes, valid UTF-8, declared,
+    guessed."""
     found = bom(data)
     if found:
         return found
+    sample = data[:_SAMPLE]
+    iso = _iso2022(sample)
+    if iso:
+        return iso, 0
     try:
         # A cut in the middle of a multi-byte char at the sample's end is not an error.
         _utf8_prefix(data)
         return "utf-8", 0
     except UnicodeDecodeError:
         pass
-    if declared:
-        declared = _ALIASES.get(declared.lower().strip(), declared.strip())
+    enc = codec_name(declared) if declared else None
+    if enc:
         try:
-            codecs.getincrementaldecoder(declared)().decode(data[:_SAMPLE], final=False)
-            return declared, 0
-        except (LookupError, UnicodeDecodeError, TypeError, ValueError):
+            codecs.getincrementaldecoder(enc)().decode(sample, final=False)
+            return enc, 0
+        except (UnicodeDecodeError, TypeError, ValueError):
             pass
     utf16 = guess_utf16(data)
     if utf16:
         return utf16, 0
-    matches = from_bytes(data[:_SAMPLE])
-    best = matches.best()
-    if best is None or not best.encoding:
-        return "cp1252", 0
-    # Short Western text often ties between several code pages: prefer the commonest one.
-    ties = {m.encoding for m in matches if m.chaos <= best.chaos and m.coherence >= best.coherence}
-    return ("cp1252" if "cp1252" in ties else best.encoding), 0
+    return guess_charset(sample), 0
 
 
 def _utf8_prefix(data: bytes) -> None:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Sequence
 
 from core.search.query import Query
 from core.search.stopwords import STOP_WORDS
+from core.text.cjk import has_cjk, is_cjk_char, query_terms, segment
 
 # The title column repeats on every passage of a file, so an equal weight already favours title
 # words. Measured (bm25 nDCG@10, title weight 0 / 1 / 2 / 4): scifact .681/.684/.680/.679,
 # nfcorpus .328/.333/.332/.330, cranfield .368/.372/.371/.370, cisi .356/.359/.355/.355.
 TITLE_WEIGHT = 1.0
 BODY_WEIGHT = 1.0
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def quote(text: str) -> str:
@@ -23,12 +22,31 @@ def quote(text: str) -> str:
 
 
 def _terms(word: str) -> list[str]:
-    return [t for t in _WORD.findall(word.lower())]
+    # \w+ words, lower-cased; CJK runs as the bigrams the index holds (core.text.cjk)
+    return query_terms(word)
+
+
+def _term(term: str) -> str:
+    """One query term: a lone CJK character is a prefix, matching the bigrams it starts and
+    the last characters of runs, which the index keeps after the text (cjk.index_text);
+    anything else is itself."""
+    return quote(term) + "*" if is_cjk_char(term) else quote(term)
+
+
+def _phrase(text: str) -> str:
+    """A phrase as FTS5 reads it. CJK is given in its bigram form, in which the index holds
+    it: consecutive bigrams are adjacent there, so the phrase is exact. A phrase ending in a
+    lone CJK character ends in a prefix (FTS5 applies '*' to a phrase's last token)."""
+    if not has_cjk(text):
+        return quote(text)
+    star = "*" if is_cjk_char(_terms(text)[-1]) else ""
+    return quote(" ".join(segment(text).split())) + star  # spaces are separators either way
 
 
 def match_expression(query: Query) -> str | None:
     """Any word (OR) ranked by BM25; every phrase required; excluded words and phrases NOT'ed.
 
+    A CJK word adds its bigrams as words, so a Chinese question ranks by BM25 over them.
     Returns None when nothing searchable is left (e.g. only stop words or punctuation).
     """
     terms: list[str] = []
@@ -40,18 +58,26 @@ def match_expression(query: Query) -> str | None:
         return None
     parts = []
     if content:
-        parts.append("(" + " OR ".join(quote(t) for t in content) + ")")
-    parts.extend(quote(p) for p in phrases)
+        parts.append("(" + " OR ".join(_term(t) for t in content) + ")")
+    parts.extend(_phrase(p) for p in phrases)
     expression = " AND ".join(parts)
-    excluded = [e for e in query.excluded if _terms(e)]
+    excluded = exclusion_expression(query.excluded)
     if excluded:
-        expression = f"({expression}) NOT (" + " OR ".join(quote(e) for e in excluded) + ")"
+        expression = f"({expression}) NOT ({excluded})"
     return expression
 
 
 def phrase_expression(phrases: Sequence[str]) -> str | None:
+    """Passages holding every phrase (for the semantic lists' phrase filter)."""
     usable = [p for p in phrases if _terms(p)]
-    return " AND ".join(quote(p) for p in usable) if usable else None
+    return " AND ".join(_phrase(p) for p in usable) if usable else None
+
+
+def exclusion_expression(excluded: Sequence[str]) -> str | None:
+    """Passages holding any excluded word or phrase; None when none is searchable. A CJK one
+    is excluded as a phrase of its bigrams, so "-北京大学" leaves passages with just 大学."""
+    usable = [e for e in excluded if _terms(e)]
+    return " OR ".join(_phrase(e) for e in usable) if usable else None
 
 
 def keyword_search(conn: sqlite3.Connection, expression: str, k: int

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.encode.manifest import resolve_sparse_model
+from core.encode.manifest import MULTILINGUAL_DENSE, resolve_sparse_model
 from core.model_choice import resolve_dense_model
 from core.pathcodec import from_db, to_db
 from core.search import lexical
@@ -42,7 +42,7 @@ from core.store.codec import blob_to_dense, blob_to_sparse
 from core.store.index_models import stored_models
 from core.store.sparse_index import SparseIndex
 from core.store.vectors import DenseIndex
-from core.text.language import is_english
+from core.text.language import different_languages, evidence, is_english
 
 MODES = ("keyword", "sparse", "dense", "hybrid", "hybrid-prf")
 DEFAULT_MODE = "hybrid-prf"  # what the window and the command line use
@@ -102,6 +102,8 @@ class Searcher:
         self._encoder_factory = encoder_factory
         self._encoder: QueryEncoder | None = None
         self._encoder_key: tuple[str, str] = ("", "")
+        self._languages: dict[int, tuple[str | None, str]] = {}  # passage id -> its evidence
+        self._languages_generation = -1
         self._generation = -1
         self._lock = threading.Lock()  # one search at a time per Searcher
         self._closed = False
@@ -215,10 +217,11 @@ class Searcher:
             lists = {"keyword": keyword_job.result(), **lists}
             clock.lap("keyword (overlapped)")
         if mode in ("hybrid", "hybrid-prf"):
-            fused = fuse_files(lists, self.weights, self._owners(lists))
+            foreign = self._foreign(query, lists)
+            fused = fuse_files(lists, self.weights, self._owners(lists), foreign)
             if mode == "hybrid-prf" and vector is not None:
                 fused, feedback = self._feedback_round(query, vector, lists, fused, pool,
-                                                       allowed)
+                                                       allowed, foreign=foreign)
                 clock.lap("feedback")
         else:
             (name, scores), = lists.items()
@@ -229,6 +232,25 @@ class Searcher:
         timings["total"] = sum(timings.values())
         return SearchResult(hits, timings, mode, self._note(), feedback)
 
+    def _foreign(self, query: Query, lists: dict[str, dict[int, float]]) -> set[int]:
+        """Passages of the lists surely in another language than the query (in a multilingual
+        index only): the keyword and related-terms lists are not held against them."""
+        if self.dense_model() != MULTILINGUAL_DENSE:
+            return set()
+        if self._languages_generation != self._generation:
+            self._languages.clear()  # passage ids of deleted passages may be used again
+            self._languages_generation = self._generation
+        wanted = [p for p in {p for s in lists.values() for p in s} if p not in self._languages]
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i:i + 900]
+            for pid, text in self.catalog.conn.execute(
+                    f"SELECT id, text FROM passages WHERE id IN ({','.join('?' * len(chunk))})",
+                    chunk):
+                self._languages[pid] = evidence(text)
+        mine = evidence(query.text)
+        return {p for s in lists.values() for p in s
+                if p in self._languages and different_languages(mine, self._languages[p])}
+
     def _owners(self, lists: dict[str, dict[int, float]],
                 known: dict[int, int] | None = None) -> dict[int, int]:
         """passage id -> file id for every passage in the lists (deleted ones are left out)."""
@@ -238,8 +260,8 @@ class Searcher:
 
     def _feedback_round(self, query: Query, vector: np.ndarray,
                         lists: dict[str, dict[int, float]], fused: Fused, pool: int,
-                        allowed: np.ndarray | None, chosen: list[int] | None = None
-                        ) -> tuple[Fused, str]:
+                        allowed: np.ndarray | None, chosen: list[int] | None = None,
+                        foreign: set[int] | None = None) -> tuple[Fused, str]:
         """Second round from feedback passages, interpolated with the first round, and what to
         tell the user about it. The feedback is the top first-round passages
         (pseudo-relevance), or `chosen` by the user."""
@@ -279,7 +301,10 @@ class Searcher:
                                            p.expansion_terms, p.expansion_weight)
             if len(terms):
                 second["sparse"] = self._sparse_terms(terms, weights, pool, allowed)
-        fused2 = fuse_files(second, self.second_weights, self._owners(second, fused.owner))
+        owners = self._owners(second, fused.owner)
+        if foreign is not None:  # the second round brings new passages: tell theirs too
+            foreign = foreign | self._foreign(query, second)
+        fused2 = fuse_files(second, self.second_weights, owners, foreign or ())
         return interpolate(fused, fused2, p.before), note
 
     def _note(self) -> str | None:
@@ -548,7 +573,9 @@ class Searcher:
     def _blocked_files(self, query: Query) -> set[int]:
         if not query.excluded:
             return set()
-        expression = " OR ".join(lexical.quote(e) for e in query.excluded)
+        expression = lexical.exclusion_expression(query.excluded)
+        if expression is None:
+            return set()
         try:
             rows = self.catalog.conn.execute(
                 "SELECT DISTINCT p.file_id FROM passages_fts JOIN passages p "

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from core.search.stopwords import STOP_WORDS
+from core.text.cjk import cjk_spans, has_cjk, non_cjk_words, query_terms
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "edly", "ies", "ied", "ness",
@@ -39,8 +40,17 @@ class Snippet:
 
 
 def query_stems(words: Iterable[str]) -> set[str]:
+    """What match_spans looks for: the stems of the query's words, and for CJK the bigrams and
+    single characters the keyword search matched on (core.text.cjk)."""
     stems = set()
     for w in words:
+        if has_cjk(w):  # its CJK pieces as they are, its other words stemmed as always
+            for t in query_terms(w):
+                if has_cjk(t):
+                    stems.add(t)
+                elif t not in STOP_WORDS:
+                    stems.add(stem(t))
+            continue
         for t in _WORD.findall(w):
             if t.lower() not in STOP_WORDS:
                 stems.add(stem(t))
@@ -48,7 +58,16 @@ def query_stems(words: Iterable[str]) -> set[str]:
 
 
 def match_spans(text: str, stems: set[str]) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in _WORD.finditer(text) if stem(m.group()) in stems]
+    """The (start, end) of every query word in the text, in order. In CJK text, a span per
+    occurrence of a query bigram or character, overlapping ones merged ("北京大学" for a query
+    of it is one span): a whole run there is one \\w+ word and would never match."""
+    if not has_cjk(text):
+        return [(m.start(), m.end()) for m in _WORD.finditer(text) if stem(m.group()) in stems]
+    spans = [(m.start(), m.end()) for m in non_cjk_words(text) if stem(m.group()) in stems]
+    cjk = {s for s in stems if has_cjk(s)}
+    if cjk:
+        spans = sorted(spans + cjk_spans(text, cjk))
+    return spans
 
 
 def make_snippet(text: str, words: Iterable[str], width: int = 280) -> Snippet:

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from core.pathcodec import from_db, to_db
 from core.store.schema import migrate
+from core.text.cjk import index_text
 
 CATALOG_NAME = "catalog.sqlite"
 
@@ -307,21 +308,25 @@ class Catalog:
         """
         old_ids = self._passage_ids(file_id)
         self._fts_delete(old_ids)  # while the old title is still in place
+        # CJK text is indexed in its bigram form (core.text.cjk), kept next to the text so that
+        # passage_docs, which FTS5 reads to delete and rebuild, gives what was indexed.
+        fts_title = index_text(title)
         self.conn.execute(
-            "UPDATE files SET hash = ?, title = ?, format = ?, sections = ?, n_passages = ?, "
-            "state = 'text', error = ?, updated_at = ? WHERE id = ?",
-            (content_hash, title, fmt, json.dumps(sections), len(passages), error, time.time(),
-             file_id))
+            "UPDATE files SET hash = ?, title = ?, fts_title = ?, format = ?, sections = ?, "
+            "n_passages = ?, state = 'text', error = ?, updated_at = ? WHERE id = ?",
+            (content_hash, title, fts_title, fmt, json.dumps(sections), len(passages), error,
+             time.time(), file_id))
         cur = self.conn.cursor()
         to_encode = 0
         for p in passages:
+            fts_body = index_text(p.text)
             cur.execute(
-                "INSERT INTO passages(file_id, ord, start, end, page, section, hash, text) "
-                "VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
-                (file_id, p.ord, p.start, p.end, p.page, p.section, p.hash, p.text))
+                "INSERT INTO passages(file_id, ord, start, end, page, section, hash, text, "
+                "fts_body) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (file_id, p.ord, p.start, p.end, p.page, p.section, p.hash, p.text, fts_body))
             pid = cur.lastrowid
             cur.execute("INSERT INTO passages_fts(rowid, title, body) VALUES(?, ?, ?)",
-                        (pid, title, p.text))
+                        (pid, fts_title or title, fts_body or p.text))
             reused = cur.execute(
                 "INSERT INTO vectors(passage_id, dense, scale, sparse) "
                 "SELECT ?, v.dense, v.scale, v.sparse FROM passages q "
@@ -342,9 +347,9 @@ class Catalog:
         """A file whose only text is in pixels: no passages until the OCR phase reads them."""
         self._delete_passages_of(file_id)
         self.conn.execute(
-            "UPDATE files SET state = 'ocr', hash = ?, title = ?, format = ?, n_passages = 0, "
-            "sections = NULL, error = NULL, updated_at = ? WHERE id = ?",
-            (content_hash, title, fmt, time.time(), file_id))
+            "UPDATE files SET state = 'ocr', hash = ?, title = ?, fts_title = ?, format = ?, "
+            "n_passages = 0, sections = NULL, error = NULL, updated_at = ? WHERE id = ?",
+            (content_hash, title, index_text(title), fmt, time.time(), file_id))
         self.queue_ocr(file_id, pages)
 
     def queue_ocr(self, file_id: int, pages: Sequence[int]) -> None:
@@ -410,9 +415,9 @@ class Catalog:
         """An archive: searchable through its members, it holds no passages of its own."""
         self._delete_passages_of(file_id)
         self.conn.execute(
-            "UPDATE files SET state = 'indexed', hash = ?, title = ?, format = ?, n_passages = 0, "
-            "sections = NULL, error = ?, updated_at = ? WHERE id = ?",
-            (content_hash, title, fmt, note, time.time(), file_id))
+            "UPDATE files SET state = 'indexed', hash = ?, title = ?, fts_title = ?, format = ?, "
+            "n_passages = 0, sections = NULL, error = ?, updated_at = ? WHERE id = ?",
+            (content_hash, title, index_text(title), fmt, note, time.time(), file_id))
         self._bump_generation()
 
     def member_hashes(self, parent_id: int) -> dict[str, tuple[int, str | None, int]]:
@@ -449,8 +454,9 @@ class Catalog:
                                                 (file_id,))]
 
     def _fts_delete(self, passage_ids: list[int]) -> None:
-        # The FTS 'delete' command needs the exact indexed values (title included), so it runs
-        # before the passages or the file's title change.
+        # The FTS 'delete' command needs the exact indexed values (title included, in their
+        # CJK bigram form where they have one: passage_docs gives that), so it runs before the
+        # passages or the file's title change.
         for chunk in _chunks(passage_ids, 900):
             marks = ",".join("?" * len(chunk))
             self.conn.execute(
