@@ -748,9 +748,16 @@ class MainWindow(QMainWindow):
         return SettingsDialog(self.settings, self)
 
     def show_settings(self) -> None:
+        models = (self.settings.dense_model, self.settings.sparse_model)
         dialog = self.settings_dialog()
         if dialog.exec():
-            self.message.setText("Settings saved. Indexing uses them from the next run.")
+            if (self.settings.dense_model, self.settings.sparse_model) != models:
+                # Vectors of another model are useless: re-encode now, in the background.
+                self.rescan()
+                self.message.setText("Settings saved. The index is being encoded again with "
+                                     "the new model; keyword search works meanwhile.")
+            else:
+                self.message.setText("Settings saved. Indexing uses them from the next run.")
 
     def _dialog_folder(self) -> str | None:
         return QFileDialog.getExistingDirectory(self, "Add a folder to search",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from app.settings_dialog import SettingsDialog, index_options, parse_types
 from core.api import Engine
-from core.encode.manifest import sparse_models
+from core.encode.manifest import dense_models, sparse_models
 from core.settings import Settings
 from tests.gui.conftest import WAIT_MS, names, search
 
@@ -28,6 +28,11 @@ def test_settings_dialog_saves(qtbot, tmp_path: Path) -> None:
     assert dialog.sparse_model.count() == len(shipped)
     assert dialog.sparse_model.currentData() == ""  # the default, whichever that is
     dialog.sparse_model.setCurrentIndex(len(shipped) - 1)
+    # the meaning model: automatic by default, then the two that ship
+    assert [dialog.dense_model.itemData(i) for i in range(dialog.dense_model.count())] == \
+        ["", *dense_models()]
+    assert dialog.dense_model.currentData() == ""
+    dialog.dense_model.setCurrentIndex(dialog.dense_model.findData("multilingual"))
     dialog.accept()
 
     saved = Settings.load()
@@ -36,11 +41,13 @@ def test_settings_dialog_saves(qtbot, tmp_path: Path) -> None:
     assert saved.file_types == ["md", "pdf", "txt"]
     assert saved.excludes == ["*.log", "build/"] and saved.include_hidden
     assert saved.sparse_model == ("" if len(shipped) == 1 else shipped[-1])
+    assert saved.dense_model == "multilingual"
 
     options = index_options(saved)
     assert options.threads == 3 and not options.low_priority and options.max_file_mb == 12
     assert tuple(options.file_types) == ("md", "pdf", "txt")
     assert options.sparse_model == saved.sparse_model
+    assert options.dense_model == "multilingual"
     assert index_options(Settings()).low_priority and index_options(Settings()).threads is None
     assert parse_types(" , .") == []
 
