@@ -39,7 +39,7 @@ LANGUAGE_CHECKS = (
     ("keyword", "露天風呂", "onsen.txt"),
     ("dense", "brewing tea in a clay teapot", "chaye.txt"),
     ("dense", "repairing a punctured bike tyre", "fahrrad.txt"),
-    ("hybrid-prf", "palm trees growing in the desert", "nakhil.txt"),
+    ("hybrid", "Bienen im Garten halten", "beekeeping.txt"),
     ("hybrid-prf", "تربية نحل العسل", "beekeeping.txt"),
 )
 
