@@ -56,6 +56,15 @@ def dense_models(directory: Path | None = None) -> dict[str, str]:
     return dict(sorted(found.items(), key=lambda item: item[0] != DEFAULT_DENSE))
 
 
+def model_dims(name: str, directory: Path | None = None) -> int:
+    """A model's vector size, from the manifest alone (no model is loaded)."""
+    try:
+        return int(load_manifest(directory)["models"][name]["dims"])
+    except KeyError as exc:
+        raise ModelError(f"{(directory or models_dir()) / 'manifest.json'}: no entry {exc} "
+                         f"for model {name!r}") from None
+
+
 def model_digest(name: str, directory: Path | None = None) -> str:
     """What a model's vectors depend on: the sha256 of its weights and tokenizer files. Two
     entries with the same files give the same vectors, so they share a digest."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.encode.manifest import MULTILINGUAL_DENSE, resolve_sparse_model
+from core.encode.manifest import MULTILINGUAL_DENSE, model_dims, resolve_sparse_model
 from core.model_choice import resolve_dense_model
 from core.pathcodec import from_db, to_db
 from core.search import lexical
@@ -167,8 +167,8 @@ class Searcher:
         if generation == self._generation:
             return
         self.sparse.sync(self.catalog)
-        if self.dense is None:
-            self.dense = DenseIndex(self.index_dir, self.encoder.dim)
+        if self.dense is None:  # the size from the manifest: a keyword search loads no model
+            self.dense = DenseIndex(self.index_dir, model_dims(self.dense_model()))
         self.dense.sync(self.catalog)
         self._generation = generation
 
