@@ -35,6 +35,7 @@ from core.store.catalog import Catalog, Root
 from core.store.consistency import CheckReport, check
 from core.store.index_models import stored_models
 from core.store.schema import SchemaError
+from core.store.sparse_index import publish_sparse_segment
 
 __all__ = ["Engine", "EngineError", "IndexBusy", "IndexControl", "IndexOptions", "Filters",
            "Status", "RootStatus", "SearchResult", "IndexReport", "PreviewText"]
@@ -110,6 +111,26 @@ class Engine:
         self._searcher: Searcher | None = None
         self._closed = False
         self._writer = WriterLock(self.index_dir)
+        if self._catalog.migrated_from is not None and self._catalog.migrated_from < 5:
+            self._publish_upgraded_postings()
+
+    def _publish_upgraded_postings(self) -> None:
+        """Schema v5 renamed the posting segments: write them now, once, so that no searcher
+        has to hold every upgraded vector in memory until the next indexing run."""
+        if not self._catalog.conn.execute("SELECT 1 FROM vectors LIMIT 1").fetchone():
+            return
+        try:
+            self._writer.acquire()
+        except IndexBusy:
+            return  # an indexer holds the index: it publishes them itself
+        try:
+            publish_sparse_segment(self._catalog, self.index_dir)
+            # The rewritten vectors left their pages a third empty; new rows never fill them
+            # (they go at the end), so give the space back once.
+            self._catalog.conn.execute("VACUUM")
+            self._catalog.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            self._writer.release()
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None,

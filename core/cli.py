@@ -13,15 +13,13 @@ from pathlib import Path
 
 from core import __version__
 from core.api import Engine, EngineError, IndexBusy, IndexControl, IndexOptions
+from core.command import COMMAND  # noqa: F401  (re-exported: its home is below core.cli)
 from core.errors import user_message
 from core.evaluation.runner import EVAL_MODES
 from core.pathcodec import display
 from core.progress import Progress
 from core.search.searcher import ALL_MODES
 from core.settings import Settings
-
-# This command line run as a child process (benchmarks and the kill harness drive it so).
-COMMAND = [sys.executable, "-m", "core.cli"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -291,8 +289,15 @@ def cmd_retry(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from core.evaluation.metrics import INSTALL_HINT, missing_eval_packages
     from core.evaluation.runner import markdown_report, run_collection
 
+    # Before anything is indexed: a large collection takes many minutes to index.
+    missing = missing_eval_packages()
+    if missing:
+        _error(f"`spyglass eval` needs the eval extra, and {', '.join(missing)} "
+               f"{'is' if len(missing) == 1 else 'are'} not installed: {INSTALL_HINT}")
+        return EXIT_USAGE
     modes = EVAL_MODES if args.mode == "all" else tuple(args.mode.split(","))
     unknown = [m for m in modes if m not in EVAL_MODES]
     if unknown:

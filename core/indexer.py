@@ -544,11 +544,11 @@ class Indexer:
         publish_dense_index(self.catalog, index_dir, dim=stored_dim(self.catalog))
 
     def _derived_current(self) -> bool:
-        from core.store import segments
+        from core.store import segments, sparse_index, vectors
         vec = self.catalog.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM vectors").fetchone()[0]
         tomb = self.catalog.conn.execute(
             "SELECT COALESCE(MAX(seq), 0) FROM tombstones").fetchone()[0]
-        for stem, suffix in (("sparse", ""), ("dense", ".usearch")):
+        for stem, suffix in ((sparse_index.STEM, ""), (vectors.STEM, vectors.SUFFIX)):
             seg = segments.latest(self.catalog.index_dir, stem, suffix)
             if seg is None or (seg.vector_seq, seg.tombstone_seq) != (vec, tomb):
                 return False

@@ -146,8 +146,12 @@ def test_codec_roundtrip() -> None:
     back = np.stack([blob_to_dense(dense_to_blob(row)) for row in q]) * s[:, None]
     cos = (back * v).sum(1) / np.linalg.norm(back, axis=1)
     assert cos.min() > 0.999
-    ids, w = blob_to_sparse(sparse_to_blob(np.array([3, 70000 % 65536]), np.array([0.5, 2.0])))
-    assert ids.tolist() == [3, 4464] and w.tolist() == [0.5, 2.0]
+    ids, w = blob_to_sparse(sparse_to_blob(np.array([3, 70000 % 65536, 9]),
+                                           np.array([0.5, 2.0, 1e-6])))
+    # uint8 levels of the passage's largest weight: within half a step (2.0 / 255 / 2), the
+    # largest exact, and a tiny weight kept at one step rather than dropped
+    assert ids.tolist() == [3, 4464, 9] and len(sparse_to_blob(ids, w)) == 4 + 3 * 3
+    assert abs(w[0] - 0.5) <= 2.0 / 510 and w[1] == 2.0 and w[2] == np.float32(2.0 / 255)
 
 
 def test_semantic_cap_per_file(index_dir: Path) -> None:

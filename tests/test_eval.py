@@ -6,8 +6,12 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from core import cli
+from core.evaluation import metrics
 from core.evaluation.beir import Collection
-from core.evaluation.metrics import evaluate
+from core.evaluation.metrics import evaluate, missing_eval_packages
 from tests.conftest import REPO, SPYGLASS
 from tests.docs import TOPICS
 from tests.test_semantic import PARAPHRASES
@@ -56,3 +60,23 @@ def test_eval_command_on_a_small_collection(tmp_path: Path) -> None:
     second = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=REPO)
     assert json.loads(second.stdout)["index"]["encoded_now"] == 0  # cached by content hash
     assert json.loads(second.stdout)["modes"] == report["modes"]
+
+
+def test_eval_checks_its_extra_before_indexing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Without the extra, `spyglass eval` stops at once with a usage error naming what is
+    missing: no index is built first (that took minutes on a real collection)."""
+    assert missing_eval_packages() == []  # the test environment has the extra
+    data = _write_collection(tmp_path / "mini")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))  # the default cache
+    monkeypatch.setattr(metrics, "EVAL_EXTRA_MODULES",
+                        {**metrics.EVAL_EXTRA_MODULES, "no_such_module_x": "no-such-package-x"})
+    for cache in ([], ["--cache", str(tmp_path / "cache")]):
+        code = cli.main(["eval", str(data), "--mode", "bm25", *cache,
+                         "--results", str(tmp_path / "results")])
+        err = capsys.readouterr().err
+        assert code == cli.EXIT_USAGE
+        assert "needs the eval extra" in err and "no-such-package-x is not installed" in err
+        assert "pip install -e '.[eval]'" in err
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "xdg-cache").exists()
+    assert not (tmp_path / "results").exists() and not (tmp_path / "default-index").exists()

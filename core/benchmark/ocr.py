@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.benchmark.system import PeakMemory, machine
-from core.cli import COMMAND
+from core.command import COMMAND
 from core.pathcodec import from_db, split_member
 from core.reliability import scans
 from core.reliability.archives import write_archive_library, write_ordinary_archives

@@ -19,14 +19,14 @@ import numpy as np
 
 from core.api import Engine
 from core.benchmark.system import PeakMemory
-from core.cli import COMMAND
+from core.command import COMMAND
 from core.encode.passages import PassageEncoder
 from core.indexer import IndexControl, IndexOptions, passage_input
 from core.progress import Progress
 from core.search import lexical
 from core.search.query import literal_query
 
-OUR_MODES = ("sparse", "dense", "hybrid", "hybrid-prf")
+OUR_MODES = ("keyword", "sparse", "dense", "hybrid", "hybrid-prf")
 PEERS = ("fts5", "bm25s", "dense-fp32-rrf")
 
 
@@ -41,6 +41,8 @@ class PerfReport:
     first_query_s: float = 0.0
     memory_mb: dict[str, float] = field(default_factory=dict)
     index_bytes_per_passage: dict[str, float] = field(default_factory=dict)
+    disk_parts: dict[str, int] = field(default_factory=dict)  # bytes by part of the index
+    build: dict = field(default_factory=dict)  # the complete index's build (timed_index.py)
     polite: dict[str, float] = field(default_factory=dict)
     machine: str = ""
 
@@ -312,6 +314,53 @@ def measure_size(index: Path) -> tuple[int, dict[str, float]]:
     n = max(passages, 1)
     return passages, {"total": round(total / n, 1),
                       "without_text": round((total - text_bytes) / n, 1)}
+
+
+TEXT_PART = "stored passage text (inside the passages table)"
+# SQLite tables (and their indexes) by the part of the index they hold, for measure_parts.
+_TABLE_PARTS = (("passages_fts", "FTS5 keyword index"),
+                ("vectors", "vectors: int8 dense + sparse levels (SQLite)"),
+                ("passages", "passages: text, offsets, hashes"),
+                ("files", "files"))
+
+
+def measure_parts(index: Path) -> dict[str, int]:
+    """Bytes on disk by part: SQLite tables grouped by purpose (dbstat), the stored passage
+    text within them, the posting segments and the dense graph."""
+    conn = sqlite3.connect(f"file:{index / 'catalog.sqlite'}?mode=ro", uri=True)
+    parts: dict[str, int] = {}
+    try:
+        rows = conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
+    except sqlite3.OperationalError:  # SQLite built without dbstat
+        rows = []
+    tables = {name: tbl for name, tbl in conn.execute(
+        "SELECT name, tbl_name FROM sqlite_schema WHERE name IS NOT NULL")}
+    for name, size in rows:
+        table = tables.get(name, name)
+        label = next((lab for prefix, lab in _TABLE_PARTS if table.startswith(prefix)),
+                     "other SQLite (roots, meta, queues, free pages)")
+        parts[label] = parts.get(label, 0) + int(size)
+    parts[TEXT_PART] = int(conn.execute(
+        "SELECT COALESCE(SUM(length(CAST(text AS BLOB))), 0) FROM passages").fetchone()[0])
+    conn.close()
+    for path in index.iterdir():
+        if path.name.startswith("catalog.sqlite-"):
+            label = "SQLite write-ahead log"
+        elif path.name.startswith("postings."):
+            label = "sparse postings (memory-mapped segments)"
+        elif path.name.startswith("dense."):
+            label = "dense binary graph (USearch)"
+        else:
+            continue
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        parts[label] = parts.get(label, 0) + sum(p.stat().st_size for p in files)
+    return parts
+
+
+def build_record(index: Path) -> dict:
+    """What bench/timed_index.py recorded while building this index, if it did."""
+    record = index.with_name(index.name + ".build.json")
+    return json.loads(record.read_text()) if record.exists() else {}
 
 
 # -- polite indexing -------------------------------------------------------------------------------

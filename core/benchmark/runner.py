@@ -18,26 +18,34 @@ from core.evaluation.runner import prepare_index
 from core.indexer import IndexOptions
 from core.model_choice import index_models
 
-TARGETS = (
-    # (label, figure, test)
-    ("inference-free sparse query latency <= 1.3x FTS5 BM25 (p50)",
-     lambda r: r.latency_ms["sparse"]["p50"] / max(r.latency_ms["fts5"]["p50"], 1e-9),
-     lambda v: v <= 1.3, "{:.2f}x"),
-    ("hybrid p50 <= 30 ms (query encoding included)",
-     lambda r: r.latency_ms["hybrid"]["p50"], lambda v: v <= 30, "{:.1f} ms"),
-    ("hybrid p95 <= 80 ms", lambda r: r.latency_ms["hybrid"]["p95"], lambda v: v <= 80,
-     "{:.1f} ms"),
-    ("semantic indexing >= 90% of the encoders alone",
-     lambda r: r.indexing.get("semantic_vs_encoder", 0.0), lambda v: v >= 0.9, "{:.0%}"),
-    ("semantic indexing with 2 CPU-bound programs competing >= 35% of its quiet rate",
-     lambda r: r.indexing.get("busy_share", 0.0), lambda v: v >= 0.35, "{:.0%}"),
-    ("keyword phase >= 200 files/s", lambda r: r.indexing.get("keyword_files_per_s", 0.0),
-     lambda v: v >= 200, "{:.0f} files/s"),
-    ("index overhead without stored text <= 1 KB per passage",
-     lambda r: r.index_bytes_per_passage["without_text"], lambda v: v <= 1024, "{:.0f} B"),
-    ("idle RSS with the index open <= 400 MB", lambda r: r.memory_mb["idle"],
-     lambda v: v <= 400, "{:.0f} MB"),
-)
+LARGE_INDEX = 300_000  # passages from which the scale targets (the 30,000-file tree) apply
+
+
+def targets(report: perf.PerfReport) -> list[tuple[str, float, bool, str]]:
+    """(label, figure, met, format) for each target; a large index has its own latency, memory
+    and keyword-rate targets."""
+    large = report.passages >= LARGE_INDEX
+    lat, ix = report.latency_ms, report.indexing
+    p50, p95, idle, files_s = (40, 100, 500, 300) if large else (30, 80, 400, 200)
+    rows = [
+        ("inference-free sparse query latency <= 1.3x FTS5 BM25 (p50)",
+         lat["sparse"]["p50"] / max(lat["fts5"]["p50"], 1e-9), 1.3, "{:.2f}x", "<="),
+        (f"hybrid p50 <= {p50} ms (query encoding included)", lat["hybrid"]["p50"], p50,
+         "{:.1f} ms", "<="),
+        (f"hybrid p95 <= {p95} ms", lat["hybrid"]["p95"], p95, "{:.1f} ms", "<="),
+        ("semantic indexing >= 90% of the encoders alone", ix.get("semantic_vs_encoder", 0.0),
+         0.9, "{:.0%}", ">="),
+        ("semantic indexing with 2 CPU-bound programs competing >= 35% of its quiet rate",
+         ix.get("busy_share", 0.0), 0.35, "{:.0%}", ">="),
+        (f"keyword phase >= {files_s} files/s", ix.get("keyword_files_per_s", 0.0), files_s,
+         "{:.0f} files/s", ">="),
+        ("index size without stored text <= 1.2 KB per passage",
+         report.index_bytes_per_passage["without_text"], 1229, "{:.0f} B", "<="),
+        (f"idle RSS with the index open <= {idle} MB", report.memory_mb["idle"], idle,
+         "{:.0f} MB", "<="),
+    ]
+    return [(label, figure, figure <= limit if op == "<=" else figure >= limit, fmt)
+            for label, figure, limit, fmt, op in rows]
 
 
 def cache_root() -> Path:
@@ -78,6 +86,8 @@ def run(*, dataset: Path | None = None, tree: Path | None = None, index: Path | 
         report = perf.PerfReport(corpus=name, machine=machine(), queries=len(query_texts))
         report.indexing, peak = perf.measure_indexing(source, work, semantic_seconds, log)
         report.passages, report.index_bytes_per_passage = perf.measure_size(full)
+        report.disk_parts = perf.measure_parts(full)
+        report.build = perf.build_record(full)
         with Engine.open(full) as engine:
             report.files = engine.status(list_limit=0).files["indexed"]
         report.latency_ms = perf.measure_latency(full, query_texts, log)
@@ -98,9 +108,8 @@ def markdown(report: perf.PerfReport, command: str) -> str:
         f"{lat[mode]['p50'] / max(lat['bm25s']['p50'], 1e-9):.2f}x | "
         f"{lat[mode]['p50'] / max(lat['dense-fp32-rrf']['p50'], 1e-9):.2f}x |"
         for mode in (*perf.PEERS, *perf.OUR_MODES) if mode in lat)
-    targets = "\n".join(
-        f"| {label} | {fmt.format(figure(report))} | {'met' if ok(figure(report)) else 'MISSED'} |"
-        for label, figure, ok, fmt in TARGETS)
+    target_rows = "\n".join(f"| {label} | {fmt.format(figure)} | {'met' if ok else 'MISSED'} |"
+                            for label, figure, ok, fmt in targets(report))
     ix = report.indexing
     polite = report.polite
     polite_text = ""
@@ -124,7 +133,7 @@ and ratios compare figures from the same run.
 
 | target | measured | |
 |---|---|---|
-{targets}
+{target_rows}
 
 ## Query latency (ms, k = 10, one query at a time)
 
@@ -158,7 +167,42 @@ the quiet rate (quiet again after: {ix.get('quiet_after_passages_per_s', 0):.1f}
 | idle RSS, index open after searches of every mode | {report.memory_mb['idle']:.0f} MB |
 | index size per passage | {report.index_bytes_per_passage['total']:.0f} B, \
 {report.index_bytes_per_passage['without_text']:.0f} B without the stored text |
-{polite_text}"""
+{_parts_text(report)}{_build_text(report)}{polite_text}"""
+
+
+def _parts_text(report: perf.PerfReport) -> str:
+    if not report.disk_parts:
+        return ""
+    n = max(report.passages, 1)
+    parts = dict(report.disk_parts)
+    text = parts.pop(perf.TEXT_PART, 0)
+    rows = "\n".join(f"| {label} | {size / 2**20:.1f} | {size / n:.0f} |"
+                     for label, size in sorted(parts.items(), key=lambda kv: -kv[1]))
+    return ("\n## Disk use by part (the measured index)\n\n| part | MB | bytes/passage |\n"
+            f"|---|---|---|\n{rows}\n\nOf the passages table, the stored text itself is "
+            f"{text / 2**20:.1f} MB ({text / n:.0f} B a passage).\n")
+
+
+def _build_text(report: perf.PerfReport) -> str:
+    """The measured index's own build by `spyglass index` (bench/timed_index.py), run by run:
+    a build that was interrupted and resumed shows every run."""
+    runs = report.build.get("runs", [])
+    if not runs:
+        return ""
+    rows = []
+    for run in runs:
+        phases = ", ".join(f"{k} {v:.0f} s" for k, v in run["phases_s"].items() if v >= 0.5)
+        rows.append(f"| {run['started']} | {run['wall_s'] / 60:.1f} min | {phases} | "
+                    f"{run['encoded']} | {run['peak_rss_mb']} MB ({run['peak_worker_mb']} MB) |"
+                    f" {run['returncode']} |")
+    wall = sum(r["wall_s"] for r in runs)
+    sem = sum(r["phases_s"].get("semantic", 0.0) for r in runs)
+    encoded = sum(r["encoded"] for r in runs)
+    return ("\n## The measured index's own build (`python bench/timed_index.py TREE INDEX`)\n\n"
+            "| started (UTC) | wall | phases | passages encoded | peak RSS, indexer + workers "
+            "(largest worker) | exit |\n|---|---|---|---|---|---|\n" + "\n".join(rows) +
+            f"\n\nIn all: {wall / 3600:.2f} h; semantic phase {encoded} passages in "
+            f"{sem / 60:.0f} min ({encoded / max(sem, 1.0):.1f} passages/s).\n")
 
 
 def write_summary(folder: Path) -> None:

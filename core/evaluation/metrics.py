@@ -3,9 +3,28 @@ a judged query without results scoring 0."""
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 
 MEASURE_NAMES = ("ndcg@10", "recall@100", "mrr@10")
+# What `spyglass eval` imports from the eval extra (module -> the package that provides it):
+# ir-measures, and pytrec_eval, the provider it computes these measures with. bm25s (also in
+# the extra) is for `spyglass bench` only.
+EVAL_EXTRA_MODULES = {"ir_measures": "ir-measures", "pytrec_eval": "pytrec-eval-terrier"}
+INSTALL_HINT = "pip install -e '.[eval]' in the source checkout (`make run` installs it too)"
+
+
+def missing_eval_packages() -> list[str]:
+    """The packages of the eval extra that are not installed, checked without importing them
+    (so before `spyglass eval` indexes anything, not after)."""
+    return [package for module, package in EVAL_EXTRA_MODULES.items() if not _found(module)]
+
+
+def _found(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a broken installation counts as missing
+        return False
 
 
 def evaluate(qrels: Mapping[str, Mapping[str, int]],
@@ -22,8 +41,7 @@ def evaluate_per_query(qrels: Mapping[str, Mapping[str, int]],
         import ir_measures
         from ir_measures import RR, R, nDCG
     except ImportError as e:  # the eval extra is not installed
-        raise RuntimeError("`spyglass eval` needs the eval extra: pip install 'spyglass[eval]'") \
-            from e
+        raise RuntimeError(f"`spyglass eval` needs the eval extra: {INSTALL_HINT}") from e
     measures = {"ndcg@10": nDCG @ 10, "recall@100": R @ 100, "mrr@10": RR @ 10}
     per_query: dict[str, dict[str, float]] = {q: dict.fromkeys(measures, 0.0) for q in qrels}
     by_measure = {v: k for k, v in measures.items()}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.benchmark.system import PeakMemory
-from core.cli import COMMAND
+from core.command import COMMAND
 from core.reliability.adversarial import write_adversarial_tree
 from core.reliability.crash import CrashReport, run_harness
 

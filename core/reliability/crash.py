@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 
-from core.cli import COMMAND
+from core.command import COMMAND
 from core.store.catalog import Catalog
 from core.store.consistency import check
 

@@ -97,6 +97,7 @@ class Catalog:
         self.index_dir = Path(index_dir)
         self.path = self.index_dir / CATALOG_NAME
         self.readonly = readonly
+        self.migrated_from: int | None = None  # schema version before this open upgraded it
         if readonly:
             # A folder nobody may write to cannot change under us: no locks or -shm are needed.
             uri = f"file:{self.path}?mode=ro&immutable=1"
@@ -110,7 +111,7 @@ class Catalog:
             # NORMAL is durable across application crashes in WAL mode; only a power cut can
             # lose the last transactions, never corrupt the database.
             self.conn.execute("PRAGMA synchronous = NORMAL")
-            migrate(self.conn)
+            self.migrated_from = migrate(self.conn)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.db = sqlite_utils.Database(self.conn)
         self._in_tx = False
@@ -524,9 +525,10 @@ class Catalog:
         self.conn.execute("DELETE FROM kept_dense")
 
     def sparse_terms_per_passage(self) -> float:
-        """Mean postings a passage adds to the sparse index (4 bytes a term in the blob)."""
+        """Mean postings a passage adds to the sparse index (a 4-byte scale, then 3 bytes a
+        term in the blob: core.store.codec)."""
         return float(self.conn.execute(
-            "SELECT COALESCE(AVG(length(sparse)), 0) / 4.0 FROM vectors").fetchone()[0])
+            "SELECT COALESCE(AVG(length(sparse) - 4), 0) / 3.0 FROM vectors").fetchone()[0])
 
     def count_to_encode(self) -> int:
         return int(self.conn.execute(

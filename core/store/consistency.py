@@ -162,7 +162,7 @@ def _check_derived(catalog: Catalog, report: CheckReport) -> None:
     """Derived indexes may lag behind (readers catch up) but never run ahead of the catalog."""
     vec = _count(catalog, "SELECT COALESCE(MAX(seq), 0) FROM vectors")
     tomb = _count(catalog, "SELECT COALESCE(MAX(seq), 0) FROM tombstones")
-    for stem, suffix in (("sparse", ""), ("dense", ".usearch")):
+    for stem, suffix in ((SPARSE_STEM, ""), (DENSE_STEM, DENSE_SUFFIX)):
         seg = segments.latest(catalog.index_dir, stem, suffix)
         if seg is not None and (seg.vector_seq > vec or seg.tombstone_seq > tomb):
             report.findings.append(Finding(

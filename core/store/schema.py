@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Callable
 
 from core.store.cjk_migration import DamagedKeywordIndex, segment_cjk
+from core.store.sparse_migration import compact_sparse
 
 SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -125,19 +126,25 @@ CREATE VIEW passage_docs AS
     FROM passages p JOIN files f ON f.id = p.file_id;
 """
 
+# Sparse weights as uint8 levels of a per-passage scale instead of float16 (core.store.codec):
+# no table changes, core.store.sparse_migration rewrites the stored vectors; the posting
+# segments take a new name (core.store.sparse_index.STEM), so old ones are never read.
+SCHEMA_V5 = ""
+
 # The keyword index's definition, for rebuilding it under another name (core.store.consistency).
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"  # as in the CREATE above
 FTS_OPTIONS = ("title, body, content='passage_docs', content_rowid='id', "
                f"tokenize='{FTS_TOKENIZER}'")
 
 # MIGRATIONS[i] upgrades version i to i + 1. Version 0 is an empty database.
-MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4]
+MIGRATIONS: list[str] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 # STEPS[i] runs after MIGRATIONS[i]'s statements, in the same transaction: work SQL cannot do.
 # Its flag is False when a first try found the keyword index damaged (DamagedKeywordIndex).
-STEPS: dict[int, Callable[[sqlite3.Connection, bool], None]] = {3: segment_cjk}
+STEPS: dict[int, Callable[[sqlite3.Connection, bool], None]] = {3: segment_cjk,
+                                                              4: compact_sparse}
 
 
 class SchemaError(Exception):

@@ -15,45 +15,68 @@ import numpy as np
 
 from core.store import segments
 from core.store.catalog import Catalog
-from core.store.codec import blob_to_sparse
+from core.store.codec import blob_to_levels
 
 VOCAB_LIMIT = 1 << 16  # token ids are stored as uint16
-STEM = "sparse"
+STEM = "postings"  # v5 segments; v1-v4 wrote "sparse.*" folders (float16 weights, int32 rows)
+LEGACY_STEM = "sparse"
+BLOCK_BITS = 16  # a posting stores its row's low 16 bits; the block table gives the rest
+_ARRAYS = ("pids", "scales", "bptr", "low", "levels")
 
 
 class SparseSegment:
-    """Immutable term -> (row, weight) postings over `pids` (rows are positions in pids)."""
+    """Immutable term -> (row, weight) postings over `pids` (rows are positions in pids).
 
-    def __init__(self, pids: np.ndarray, ptr: np.ndarray, rows: np.ndarray,
-                 weights: np.ndarray) -> None:
+    Three bytes a posting: the row's low 16 bits (uint16) and the weight's uint8 level. Rows
+    are cut into blocks of 65,536; `bptr` holds, for each (term, block), where its postings
+    start, so term t's postings in block b are low[bptr[t*nb + b]:bptr[t*nb + b + 1]]. A
+    passage's weights are levels of its own scale, applied once to the summed score.
+    """
+
+    def __init__(self, pids: np.ndarray, scales: np.ndarray, bptr: np.ndarray, low: np.ndarray,
+                 levels: np.ndarray) -> None:
         self.pids = pids
-        self.ptr = ptr
-        self.rows = rows
-        self.weights = weights
-        self.df = np.diff(ptr).astype(np.int32)
+        self.scales = scales
+        self.bptr = bptr
+        self.low = low
+        self.levels = levels
+        self.blocks = max(1, (len(bptr) - 1) // VOCAB_LIMIT)
+        self.df = np.diff(np.asarray(bptr[::self.blocks])).astype(np.int32)
+        self._block_base = np.arange(self.blocks, dtype=np.int32) << BLOCK_BITS
 
     @classmethod
-    def build(cls, pids: Sequence[int], vectors: Sequence[tuple[np.ndarray, np.ndarray]]
-              ) -> SparseSegment:
-        lengths = np.fromiter((len(v[0]) for v in vectors), dtype=np.int64, count=len(pids))
-        if len(pids) and lengths.sum():
-            terms = np.concatenate([v[0] for v in vectors]).astype(np.uint16)
-            weights = np.concatenate([v[1] for v in vectors]).astype(np.float16)
-        else:
-            terms, weights = np.zeros(0, np.uint16), np.zeros(0, np.float16)
-        return cls.from_flat(np.asarray(pids, dtype=np.int64), lengths, terms, weights)
+    def build(cls, pids: Sequence[int], blobs: Sequence[bytes]) -> SparseSegment:
+        """From stored sparse vectors (core.store.codec blobs), one per passage id."""
+        n = len(pids)
+        scales = np.empty(n, np.float32)
+        lengths = np.empty(n, np.int64)
+        parts_ids, parts_levels = [], []
+        for i, blob in enumerate(blobs):
+            ids, levels, scale = blob_to_levels(blob)
+            scales[i], lengths[i] = scale, len(ids)
+            parts_ids.append(ids)
+            parts_levels.append(levels)
+        terms = np.concatenate(parts_ids) if parts_ids else np.zeros(0, np.uint16)
+        levels = np.concatenate(parts_levels) if parts_levels else np.zeros(0, np.uint8)
+        return cls.from_flat(np.asarray(pids, dtype=np.int64), scales, lengths, terms, levels)
 
     @classmethod
-    def from_flat(cls, pids: np.ndarray, lengths: np.ndarray, terms: np.ndarray,
-                  weights: np.ndarray) -> SparseSegment:
-        """Postings from all vectors laid end to end (uint16 terms, float16 weights): the
-        compact path, about 20 bytes of peak memory per posting."""
-        rows = np.repeat(np.arange(len(pids), dtype=np.int32), lengths)
-        order = np.argsort(terms, kind="stable")
-        counts = np.bincount(terms, minlength=VOCAB_LIMIT)
-        ptr = np.zeros(VOCAB_LIMIT + 1, dtype=np.int64)
-        np.cumsum(counts, out=ptr[1:])
-        return cls(pids, ptr, rows[order], weights[order].astype(np.float16))
+    def from_flat(cls, pids: np.ndarray, scales: np.ndarray, lengths: np.ndarray,
+                  terms: np.ndarray, levels: np.ndarray) -> SparseSegment:
+        """Postings from all vectors laid end to end (uint16 terms, uint8 levels)."""
+        n = len(pids)
+        blocks = max(1, -(-n // (1 << BLOCK_BITS)))
+        rows = np.repeat(np.arange(n, dtype=np.int32), lengths)
+        if blocks == 1:
+            key = terms
+        else:  # (term, block) order; rows stay increasing within a key (stable sort)
+            key = terms.astype(np.int32) * blocks + (rows >> BLOCK_BITS)
+        order = np.argsort(key, kind="stable")
+        counts = np.bincount(key, minlength=VOCAB_LIMIT * blocks)
+        bptr = np.zeros(VOCAB_LIMIT * blocks + 1, dtype=np.int64)
+        np.cumsum(counts, out=bptr[1:])
+        low = (rows[order] & 0xFFFF).astype(np.uint16)
+        return cls(pids, scales, bptr, low, levels[order])
 
     @classmethod
     def empty(cls) -> SparseSegment:
@@ -64,22 +87,27 @@ class SparseSegment:
 
     def score(self, terms: np.ndarray, qweights: np.ndarray) -> np.ndarray:
         scores = np.zeros(len(self.pids), dtype=np.float32)
+        nb = self.blocks
         for t, qw in zip(terms.tolist(), qweights.tolist(), strict=True):
-            lo, hi = self.ptr[t], self.ptr[t + 1]
-            if hi > lo:
-                scores[self.rows[lo:hi]] += qw * self.weights[lo:hi].astype(np.float32)
+            ptr = self.bptr[t * nb:t * nb + nb + 1]
+            lo, hi = int(ptr[0]), int(ptr[-1])
+            if hi <= lo:
+                continue
+            rows = self.low[lo:hi].astype(np.int32)
+            if nb > 1:
+                rows |= np.repeat(self._block_base, np.diff(ptr))
+            scores[rows] += np.float32(qw) * self.levels[lo:hi]
+        scores *= self.scales
         return scores
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True)
-        for name in ("pids", "ptr", "rows", "weights"):
+        for name in _ARRAYS:
             np.save(folder / f"{name}.npy", getattr(self, name))
 
     @classmethod
     def load(cls, folder: Path) -> SparseSegment:
-        arrays = [np.load(folder / f"{n}.npy", mmap_mode="r")
-                  for n in ("pids", "ptr", "rows", "weights")]
-        return cls(*arrays)
+        return cls(*(np.load(folder / f"{n}.npy", mmap_mode="r") for n in _ARRAYS))
 
 
 class SparseIndex:
@@ -91,7 +119,7 @@ class SparseIndex:
         self.main_path: Path | None = None
         self.delta = SparseSegment.empty()
         self._delta_pids: list[int] = []
-        self._delta_vectors: list[tuple[np.ndarray, np.ndarray]] = []
+        self._delta_blobs: list[bytes] = []
         self.vector_seq = 0
         self.tombstone_seq = 0
         self.dead = np.zeros(0, dtype=np.int64)  # sorted passage ids deleted after indexing
@@ -105,11 +133,11 @@ class SparseIndex:
         while rows := catalog.vectors_since(self.vector_seq):
             for seq, pid, _dense, _scale, sparse in rows:
                 self._delta_pids.append(pid)
-                self._delta_vectors.append(blob_to_sparse(sparse))
+                self._delta_blobs.append(sparse)
                 self.vector_seq = seq
             added = True
         if added:
-            self.delta = SparseSegment.build(self._delta_pids, self._delta_vectors)
+            self.delta = SparseSegment.build(self._delta_pids, self._delta_blobs)
         tombs = catalog.tombstones_since(self.tombstone_seq)
         if tombs:
             self.tombstone_seq = tombs[-1][0]
@@ -122,7 +150,7 @@ class SparseIndex:
             return  # removed or half-written under us: keep what we have
         self.main, self.main_path = main, seg.path
         self.vector_seq, self.tombstone_seq = seg.vector_seq, seg.tombstone_seq
-        self._delta_pids, self._delta_vectors = [], []
+        self._delta_pids, self._delta_blobs = [], []
         self.delta = SparseSegment.empty()
         self.dead = np.zeros(0, dtype=np.int64)
 
@@ -171,26 +199,28 @@ def publish_sparse_segment(catalog: Catalog, index_dir: Path) -> Path:
         segment.save(tmp)
         segments.publish(tmp, final)
     segments.remove_older(index_dir, STEM, final)
+    segments.remove_older(index_dir, LEGACY_STEM, final)
     return final
 
 
 def _read_all(catalog: Catalog) -> SparseSegment:
     """Every stored sparse vector, read straight into flat arrays (no per-passage objects)."""
     n, total = catalog.conn.execute(
-        "SELECT count(*), COALESCE(SUM(length(sparse)), 0) FROM vectors").fetchone()
-    nnz = total // 4  # 2 bytes of id + 2 bytes of weight per term
+        "SELECT count(*), COALESCE(SUM(length(sparse) - 4), 0) FROM vectors").fetchone()
+    nnz = total // 3  # 2 bytes of id + 1 byte of level per term, after the 4-byte scale
     pids = np.empty(n, np.int64)
+    scales = np.empty(n, np.float32)
     lengths = np.empty(n, np.int64)
     terms = np.empty(nnz, np.uint16)
-    weights = np.empty(nnz, np.float16)
+    levels = np.empty(nnz, np.uint8)
     i = pos = 0
     for pid, blob in catalog.conn.execute(
             "SELECT passage_id, sparse FROM vectors ORDER BY passage_id"):
-        ids, w = blob_to_sparse(blob)
+        ids, lv, scale = blob_to_levels(blob)
         k = len(ids)
-        pids[i], lengths[i] = pid, k
+        pids[i], scales[i], lengths[i] = pid, scale, k
         terms[pos:pos + k] = ids
-        weights[pos:pos + k] = w
+        levels[pos:pos + k] = lv
         i += 1
         pos += k
-    return SparseSegment.from_flat(pids[:i], lengths[:i], terms[:pos], weights[:pos])
+    return SparseSegment.from_flat(pids[:i], scales[:i], lengths[:i], terms[:pos], levels[:pos])
