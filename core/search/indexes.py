@@ -10,6 +10,7 @@ import numpy as np
 
 from core.encode.manifest import model_dims, resolve_sparse_model
 from core.model_choice import resolve_dense_model
+from core.search.keyword_topk import KeywordStats
 from core.store.catalog import Catalog
 from core.store.index_models import stored_models
 from core.store.sparse_index import SparseIndex
@@ -43,6 +44,7 @@ class SearchIndexes:
         self.sparse: SparseIndex = SparseIndex(self.index_dir)
         self.dense: DenseIndex | None = None
         self._kw_catalog: Catalog | None = None
+        self.keyword_stats = KeywordStats()  # word frequencies for the keyword list's top-k
         self._note_cache: tuple[int, str | None] = (-1, None)
 
     @property

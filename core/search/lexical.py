@@ -14,6 +14,7 @@ from core.text.cjk import has_cjk, is_cjk_char, query_terms, segment
 # nfcorpus .328/.333/.332/.330, cranfield .368/.372/.371/.370, cisi .356/.359/.355/.355.
 TITLE_WEIGHT = 1.0
 BODY_WEIGHT = 1.0
+RANK_FUNCTION = f"bm25(passages_fts, {TITLE_WEIGHT}, {BODY_WEIGHT})"  # as `rank MATCH` below
 
 
 def quote(text: str) -> str:
@@ -43,16 +44,29 @@ def _phrase(text: str) -> str:
     return quote(" ".join(segment(text).split())) + star  # spaces are separators either way
 
 
+def _content_terms(query: Query) -> list[str]:
+    terms: list[str] = []
+    for word in query.words:
+        terms.extend(_terms(word))
+    return ([t for t in dict.fromkeys(terms) if t not in STOP_WORDS]
+            or list(dict.fromkeys(terms)))
+
+
+def or_terms(query: Query) -> list[str] | None:
+    """The FTS5 expression's words one by one, when it is only their OR (no phrase or
+    exclusion): what core.search.keyword_topk can rank in two steps."""
+    if query.phrases or query.excluded:
+        return None
+    return [_term(t) for t in _content_terms(query)] or None
+
+
 def match_expression(query: Query) -> str | None:
     """Any word (OR) ranked by BM25; every phrase required; excluded words and phrases NOT'ed.
 
     A CJK word adds its bigrams as words, so a Chinese question ranks by BM25 over them.
     Returns None when nothing searchable is left (e.g. only stop words or punctuation).
     """
-    terms: list[str] = []
-    for word in query.words:
-        terms.extend(_terms(word))
-    content = [t for t in dict.fromkeys(terms) if t not in STOP_WORDS] or list(dict.fromkeys(terms))
+    content = _content_terms(query)
     phrases = [p for p in query.phrases if _terms(p)]
     if not content and not phrases:
         return None

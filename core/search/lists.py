@@ -8,8 +8,9 @@ import sqlite3
 
 import numpy as np
 
-from core.search import lexical
+from core.search import keyword_topk, lexical
 from core.search.indexes import SearchIndexes
+from core.search.keyword_topk import KeywordStats
 from core.search.query import Query
 from core.search.stopwords import content_pieces
 from core.store.catalog import Catalog
@@ -22,13 +23,16 @@ EXACT_FILTER_LIMIT = 5000  # filtered dense search scans the allowed passages ex
 # -- keyword -------------------------------------------------------------------------------------
 
 
-def keyword(conn: sqlite3.Connection, query: Query, k: int,
-            allowed: np.ndarray | None) -> dict[int, float]:
+def keyword(conn: sqlite3.Connection, query: Query, k: int, allowed: np.ndarray | None,
+            stats: KeywordStats | None = None) -> dict[int, float]:
     expression = lexical.match_expression(query)
     if expression is None:
         return {}
+    terms = lexical.or_terms(query) if stats is not None else None
     try:
-        found = lexical.keyword_search(conn, expression, k)
+        found = ((keyword_topk.top_k(conn, terms, k, lexical.RANK_FUNCTION, stats)
+                  if terms and stats is not None else None)
+                 or lexical.keyword_search(conn, expression, k))
     except Exception:  # sqlite3.OperationalError on an expression FTS5 rejects
         return {}
     return restrict(dict(found), allowed)

@@ -170,14 +170,15 @@ class Searcher:
         keyword_job = None
         feedback: str | None = None
         if mode == "keyword":
-            found["keyword"] = lists.keyword(conn, query, pool, allowed)
+            found["keyword"] = lists.keyword(conn, query, pool, allowed, self.index.keyword_stats)
             clock.lap("keyword")
         elif mode in ("hybrid", "hybrid-prf"):
             # FTS5 runs on its own connection in a thread while the query is encoded: both
             # release the GIL, so the slowest list no longer adds to the others.
             keyword_job = self._keyword_thread.submit(lists.keyword,
                                                       self.index.keyword_catalog().conn,
-                                                      query, pool, allowed)
+                                                      query, pool, allowed,
+                                                      self.index.keyword_stats)
         # The related-terms model knows English word pieces only: for a query in another language
         # its list is noise in the mix (measured on xquad-r-dev), so hybrid leaves it out.
         if mode == "sparse" or (mode in ("hybrid", "hybrid-prf") and is_english(query.text)):
@@ -320,7 +321,8 @@ class Searcher:
                 q = literal_query(" ".join(text.split()[:64]))
                 vector = blob_to_dense(dense_blob).astype(np.float32) * scale
                 vector /= max(float(np.linalg.norm(vector)), 1e-9)
-            found = {"keyword": lists.keyword(conn, q, CANDIDATES, None),
+            found = {"keyword": lists.keyword(conn, q, CANDIDATES, None,
+                                              self.index.keyword_stats),
                      "sparse": self._sparse(q, CANDIDATES, None),
                      "dense": self._dense(vector, CANDIDATES, None)}
             fused = fuse_files(found, self.weights, self._owners(found))

@@ -63,20 +63,35 @@ class SparseSegment:
     @classmethod
     def from_flat(cls, pids: np.ndarray, scales: np.ndarray, lengths: np.ndarray,
                   terms: np.ndarray, levels: np.ndarray) -> SparseSegment:
-        """Postings from all vectors laid end to end (uint16 terms, uint8 levels)."""
+        """Postings from all vectors laid end to end (uint16 terms, uint8 levels), sorted one
+        row block at a time: peak memory is a block's sort (~30 bytes a posting of 65,536
+        passages), not the whole index's."""
         n = len(pids)
-        blocks = max(1, -(-n // (1 << BLOCK_BITS)))
-        rows = np.repeat(np.arange(n, dtype=np.int32), lengths)
-        if blocks == 1:
-            key = terms
-        else:  # (term, block) order; rows stay increasing within a key (stable sort)
-            key = terms.astype(np.int32) * blocks + (rows >> BLOCK_BITS)
-        order = np.argsort(key, kind="stable")
-        counts = np.bincount(key, minlength=VOCAB_LIMIT * blocks)
+        block = 1 << BLOCK_BITS
+        blocks = max(1, -(-n // block))
+        ends = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=ends[1:])
+        counts = np.zeros((VOCAB_LIMIT, blocks), dtype=np.int64)  # (term, block)
+        for b in range(blocks):
+            lo, hi = ends[b * block], ends[min((b + 1) * block, n)]
+            counts[:, b] = np.bincount(terms[lo:hi], minlength=VOCAB_LIMIT)
         bptr = np.zeros(VOCAB_LIMIT * blocks + 1, dtype=np.int64)
-        np.cumsum(counts, out=bptr[1:])
-        low = (rows[order] & 0xFFFF).astype(np.uint16)
-        return cls(pids, scales, bptr, low, levels[order])
+        np.cumsum(counts.ravel(), out=bptr[1:])
+        starts = bptr[:-1].reshape(VOCAB_LIMIT, blocks)
+        low = np.empty(len(terms), dtype=np.uint16)
+        out_levels = np.empty(len(terms), dtype=np.uint8)
+        for b in range(blocks):
+            first, last = b * block, min((b + 1) * block, n)
+            lo, hi = ends[first], ends[last]
+            order = np.argsort(terms[lo:hi], kind="stable")  # radix sort on uint16
+            sorted_terms = terms[lo:hi][order]
+            group = np.zeros(VOCAB_LIMIT, dtype=np.int64)  # where each term starts in order
+            np.cumsum(counts[:-1, b], out=group[1:])
+            dest = starts[sorted_terms, b] + (np.arange(hi - lo) - group[sorted_terms])
+            rows = np.repeat(np.arange(last - first, dtype=np.uint16), lengths[first:last])
+            low[dest] = rows[order]
+            out_levels[dest] = levels[lo:hi][order]
+        return cls(pids, scales, bptr, low, out_levels)
 
     @classmethod
     def empty(cls) -> SparseSegment:
