@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from core.command import COMMAND
 
 def main() -> int:
     tree, index, extra = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
+    before = _counts(index)
     started = time.time()
     proc = subprocess.Popen([*COMMAND, "--index", str(index), "index", str(tree), "--quiet",
                              *extra], stdout=subprocess.PIPE, text=True)
@@ -25,13 +27,12 @@ def main() -> int:
         out, _ = proc.communicate()
     sys.stdout.write(out)
     phases = {k: float(v) for k, v in re.findall(r"(\w+) ([\d.]+) s", _line(out, "phases:"))}
-    encoded = re.search(r"encoded (\d+) passages", out)
-    extracted = re.search(r"extracted (\d+) files, (\d+) failed, (\d+) skipped", out)
+    after = _counts(index)  # from the index itself: an interrupted run prints no summary
     run = {"started": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(started)),
            "returncode": proc.returncode, "wall_s": round(time.time() - started, 1),
            "phases_s": phases, "args": extra,
-           "files": sum(int(g) for g in extracted.groups()) if extracted else 0,
-           "encoded": int(encoded.group(1)) if encoded else 0,
+           "files": after[0] - before[0], "encoded": after[1] - before[1],
+           "passages": after[2], "vectors": after[1],
            "peak_rss_mb": round(peak.peak / 2**20), "peak_worker_mb": round(
                peak.peak_child / 2**20)}
     record = index.with_name(index.name + ".build.json")
@@ -39,6 +40,22 @@ def main() -> int:
     record.write_text(json.dumps({"tree": str(tree), "runs": [*runs, run]}, indent=2))
     print(json.dumps(run))
     return proc.returncode
+
+
+def _counts(index: Path) -> tuple[int, int, int]:
+    """(files past extraction, passages with vectors, passages) in the index now."""
+    try:
+        conn = sqlite3.connect(f"file:{index / 'catalog.sqlite'}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return 0, 0, 0
+    try:
+        return tuple(conn.execute(  # type: ignore[return-value]
+            "SELECT (SELECT count(*) FROM files WHERE state != 'pending'), "
+            "(SELECT count(*) FROM vectors), (SELECT count(*) FROM passages)").fetchone())
+    except sqlite3.Error:  # no index yet
+        return 0, 0, 0
+    finally:
+        conn.close()
 
 
 def _line(text: str, prefix: str) -> str:
