@@ -22,16 +22,17 @@ from pathlib import Path
 
 import numpy as np
 
-from core.store.codec import binary_codes, blob_to_dense, blob_to_sparse
+from core.store.codec import binary_codes, blob_to_dense, blob_to_levels
 from core.store.sparse_index import SparseSegment
 from core.store.vectors import new_index  # the shipped graph settings
 
 
-def load(index: Path) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+def load(index: Path) -> tuple[list[tuple[np.ndarray, np.ndarray, float]], np.ndarray]:
+    """Each passage's sparse vector as (uint16 ids, uint8 levels, scale), and binary codes."""
     conn = sqlite3.connect(f"file:{index / 'catalog.sqlite'}?mode=ro", uri=True)
     sparse, dense = [], []
     for d, s in conn.execute("SELECT dense, sparse FROM vectors"):
-        sparse.append(blob_to_sparse(s))
+        sparse.append(blob_to_levels(s))
         dense.append(blob_to_dense(d))
     conn.close()
     return sparse, binary_codes(np.stack(dense))
@@ -46,13 +47,15 @@ def sparse_at(sparse: list, n: int, queries: list[np.ndarray]) -> dict[str, floa
     reps = -(-n // len(sparse))
     lengths = np.tile(np.fromiter((len(v[0]) for v in sparse), np.int64), reps)[:n]
     terms = np.concatenate([v[0] for v in sparse]).astype(np.uint16)
-    weights = np.concatenate([v[1] for v in sparse]).astype(np.float16)
+    levels = np.concatenate([v[1] for v in sparse]).astype(np.uint8)
+    scales = np.tile(np.array([v[2] for v in sparse], np.float32), reps)[:n]
     total = int(lengths.sum())
     terms = np.tile(terms, reps)[:total]
-    weights = np.tile(weights, reps)[:total]
+    levels = np.tile(levels, reps)[:total]
     before = peak_mb()
     started = time.perf_counter()
-    segment = SparseSegment.from_flat(np.arange(n, dtype=np.int64), lengths, terms, weights)
+    segment = SparseSegment.from_flat(np.arange(n, dtype=np.int64), scales, lengths, terms,
+                                      levels)
     build_s = time.perf_counter() - started
     peak_extra = peak_mb() - before  # how far building raised the peak
     times = []
@@ -61,7 +64,7 @@ def sparse_at(sparse: list, n: int, queries: list[np.ndarray]) -> dict[str, floa
         scores = segment.score(q, np.ones(len(q), np.float32))
         np.argpartition(-scores, 200)[:200]
         times.append((time.perf_counter() - t) * 1000)
-    postings_mb = (segment.rows.nbytes + segment.weights.nbytes) / 2**20
+    postings_mb = (segment.low.nbytes + segment.levels.nbytes + segment.bptr.nbytes) / 2**20
     return {"build_s": build_s, "build_rss_mb": peak_extra, "postings_mb": postings_mb,
             "p50_ms": statistics.median(times), "p95_ms": float(np.percentile(times, 95))}
 
