@@ -45,9 +45,14 @@ bench: $(STAMP)
 	$(VENV)/bin/spyglass bench --reliability
 
 # The 30,000-file tree: hours on 2 cores for its complete index (not part of `make bench`).
+# The index is built by `spyglass index` under bench/timed_index.py, which records each run's
+# phases and peak memory beside it; interrupted, the same command resumes where it stopped.
+FULL_TREE ?= bench/cache/full
+FULL_INDEX ?= bench/cache/full-index
 bench-full: $(STAMP)
-	test -d bench/cache/full || bash $(CORPORA)/build-personal-corpus.sh bench/cache/full full
-	$(VENV)/bin/spyglass bench --tree bench/cache/full
+	test -d $(FULL_TREE) || bash $(CORPORA)/build-personal-corpus.sh $(FULL_TREE) full
+	$(PY) bench/timed_index.py $(FULL_TREE) $(FULL_INDEX)
+	$(VENV)/bin/spyglass bench --tree $(FULL_TREE) --index $(FULL_INDEX)
 
 # Build-time tools (torch CPU, transformers, onnx): never part of the app or of `make test`.
 BUILD_STAMP := .venv-build/.installed
