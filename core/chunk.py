@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from tokenizers import Tokenizer
 
+from core.text.wordpiece import PieceOffsets
+
 MAX_TOKENS = 224  # leaves room for [CLS]/[SEP] and a short title prefix within 256
 OVERLAP_TOKENS = 24
 SEGMENT_CHARS = 100_000  # tokenize long texts in pieces to bound memory
@@ -81,7 +83,9 @@ def _overlap_start(text: str, starts: np.ndarray, ends: np.ndarray, lo: int, hi:
 def _token_offsets(text: str, tokenizer: Tokenizer) -> tuple[np.ndarray, np.ndarray]:
     """Start and end character of every word piece. Arrays, not lists of tuples: a 10 MB file
     has millions of pieces: as tuples they took ~900 MB."""
-    parts: list[np.ndarray] = []
+    pieces = _pieces_for(tokenizer)
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
     pos = 0
     while pos < len(text):
         end = min(pos + SEGMENT_CHARS, len(text))
@@ -91,9 +95,21 @@ def _token_offsets(text: str, tokenizer: Tokenizer) -> tuple[np.ndarray, np.ndar
                 space = text.rfind(" ", pos + SEGMENT_CHARS // 2, end)
             if space != -1:
                 end = space + 1
-        encoding = tokenizer.encode(text[pos:end], add_special_tokens=False)
-        found = np.asarray(encoding.offsets, dtype=np.int32).reshape(-1, 2)
-        parts.append(found[found[:, 1] > found[:, 0]] + np.int32(pos))
+        seg_starts, seg_ends = pieces.encode(text[pos:end])
+        starts.append(seg_starts + np.int32(pos))
+        ends.append(seg_ends + np.int32(pos))
         pos = end
-    offsets = np.concatenate(parts) if parts else np.zeros((0, 2), np.int32)
-    return offsets[:, 0].copy(), offsets[:, 1].copy()
+    if not starts:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
+    return np.concatenate(starts), np.concatenate(ends)
+
+
+# One per tokenizer (a worker has one): what it has learnt of chunks serves every file.
+_piece_offsets: dict[int, tuple[Tokenizer, PieceOffsets]] = {}
+
+
+def _pieces_for(tokenizer: Tokenizer) -> PieceOffsets:
+    known = _piece_offsets.get(id(tokenizer))
+    if known is None or known[0] is not tokenizer:
+        known = _piece_offsets[id(tokenizer)] = (tokenizer, PieceOffsets(tokenizer))
+    return known[1]

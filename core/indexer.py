@@ -130,7 +130,15 @@ def _pages(pages: Sequence[int]) -> str:
 
 def passage_input(title: str, text: str) -> str:
     """What the encoders see: the passage, with the document's title in front for context."""
-    title = " ".join(title.split())[:200]
+    return _titled(_one_line_title(title), text)
+
+
+def _one_line_title(title: str) -> str:
+    return " ".join(title.split())[:200]
+
+
+def _titled(title: str, text: str) -> str:
+    """passage_input with the title already made one line (once per file, not per passage)."""
     # A title taken from the first line ends in "…" when cut; the text already holds it.
     if not title or text.lstrip().startswith(title.rstrip("…")):
         return text
@@ -407,10 +415,11 @@ class Indexer:
             report.skipped += 1
             return
         passages = []
+        title = _one_line_title(value.title)
         for i, (start, end, page, section) in enumerate(value.passages):
             text = value.text[start:end]
             passages.append(NewPassage(i, start, end, page, section,
-                                       passage_hash(passage_input(value.title, text)), text))
+                                       passage_hash(_titled(title, text)), text))
         self.catalog.store_text(fid, content_hash=value.content_hash, title=value.title,
                                 fmt=value.format, sections=value.sections, passages=passages,
                                 error="; ".join(warnings) or None)

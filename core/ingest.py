@@ -10,7 +10,7 @@ import bisect
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from core.chunk import chunk_spans
 from core.extract import extract
@@ -88,19 +88,27 @@ def passages_of(doc: Extracted) -> list[tuple[int, int, int | None, str | None]]
         from core.encode.tokenizer import load_tokenizer
         _tokenizer = load_tokenizer("dense")
     spans = chunk_spans(doc.text, _tokenizer)
-    pages = sorted((s.start, int(s.label)) for s in doc.sections
-                   if s.kind == "page" and s.label.isdigit())
-    headings = sorted((s.start, s.label) for s in doc.sections if s.kind != "page")
+    pages = _Marks(sorted((s.start, int(s.label)) for s in doc.sections
+                          if s.kind == "page" and s.label.isdigit()))
+    headings = _Marks(sorted((s.start, s.label) for s in doc.sections if s.kind != "page"))
     out = []
     for span in spans:
         # The page most of the passage is on: passages overlap, so the one that starts at the
         # foot of page 1 is mostly page 2's text.
         middle = (span.start + span.end) // 2
-        out.append((span.start, span.end, _at(pages, middle), _at(headings, span.start)))
+        out.append((span.start, span.end, pages.at(middle), headings.at(span.start)))
     return out
 
 
-def _at(marks: list[tuple[int, T]], offset: int) -> T | None:
-    """The mark in force at `offset`: the last one starting at or before it."""
-    i = bisect.bisect_right([start for start, _ in marks], offset) - 1
-    return marks[i][1] if i >= 0 else None
+class _Marks(Generic[T]):
+    """Sorted (start, value) marks; their starts listed once, not for every passage (a long
+    HTML page has thousands of headings and passages)."""
+
+    def __init__(self, marks: list[tuple[int, T]]) -> None:
+        self.marks = marks
+        self.starts = [start for start, _ in marks]
+
+    def at(self, offset: int) -> T | None:
+        """The mark in force at `offset`: the last one starting at or before it."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        return self.marks[i][1] if i >= 0 else None

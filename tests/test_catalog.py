@@ -173,3 +173,37 @@ def test_semantic_cap_per_file(index_dir: Path) -> None:
         cat.store_vectors([_vector(p.id) for p in queued])
     assert cat.state_counts()["indexed"] == 1
     assert _fts(cat, f'"number {cap + 2}"')  # still found by its words
+
+
+def test_reuse_within_a_file_and_past_the_cap(index_dir: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A file's passages go in with one statement each for passages, keyword index and reused
+    vectors: text encoded in another file is reused (by every copy, even twice in the new file),
+    a repeat of new text is not, and passages past the cap are never counted."""
+    from core.store import catalog as catalog_module
+
+    monkeypatch.setattr(catalog_module, "SEMANTIC_PASSAGES_PER_FILE", 4)
+    index_dir.mkdir()
+    cat = Catalog(index_dir)
+    root = cat.add_root("/docs")
+    with cat.transaction():
+        a = cat.queue_file(root.id, "/docs/a.txt", 10, 1, 100)
+        cat.store_text(a, content_hash="ha", title="A", fmt="text", sections=[],
+                       passages=_passages(["known one", "known two"]))
+        cat.store_vectors([_vector(p.id, i) for i, p in enumerate(cat.passages_to_encode(10))])
+        b = cat.queue_file(root.id, "/docs/b.txt", 10, 1, 101)
+        todo = cat.store_text(b, content_hash="hb", title="B", fmt="text", sections=[],
+                              passages=_passages(["known one", "fresh", "known one", "fresh",
+                                                  "known two", "fresh"]))
+    assert todo == 2  # the two "fresh" below the cap; the known texts and the tail are not
+    rows = cat.conn.execute(
+        "SELECT p.ord, p.text, v.dense FROM passages p LEFT JOIN vectors v "
+        "ON v.passage_id = p.id WHERE p.file_id = ? ORDER BY p.ord", (b,)).fetchall()
+    known = dict(cat.conn.execute(
+        "SELECT p.text, v.dense FROM passages p JOIN vectors v ON v.passage_id = p.id "
+        "WHERE p.file_id = ?", (a,)).fetchall())
+    assert [(o, t, d == known.get(t)) for o, t, d in rows] == [
+        (0, "known one", True), (1, "fresh", True), (2, "known one", True), (3, "fresh", True),
+        (4, "known two", True), (5, "fresh", True)]  # "fresh": None == None
+    assert sorted(_fts(cat, "fresh")) == sorted(r[0] for r in cat.conn.execute(
+        "SELECT id FROM passages WHERE file_id = ? AND text = 'fresh'", (b,)))
+    assert _fts(cat, "b") and len(_fts(cat, "known")) == 5

@@ -603,3 +603,29 @@ def test_every_corpus_file_extracts_or_fails_cleanly() -> None:
     for reason, n in reasons.most_common():
         print(f"  {n:4d}  {reason}")
     assert outcomes["text"] > 250
+
+
+def test_normalise_shortcuts_change_nothing() -> None:
+    """normalise() (and the HTML walker's whitespace collapsing) skip substitutions a cheap
+    test shows cannot match: the result is that of running them all, on text made of what they
+    look for."""
+    import random
+
+    from core.extract import common, html
+
+    def every_step(text: str) -> str:
+        for pattern, by in ((common._NEWLINES, "\n"), (common._CONTROL, ""),
+                            (common._HSPACE, " "), (common._EDGE_SPACE, "\n"),
+                            (common._BLANKS, "\n\n")):
+            text = pattern.sub(by, text)
+        return text.strip()
+
+    atoms = ["a", "b", "é", " ", "  ", "\n", "\n\n", "\n\n\n", "\r", "\r\n", "\t", "\f", "\v",
+             "\xa0", "\u2028", "\u2029", "\x85", "\x00", "\x1f", "\x7f", "\ufeff", "\uf020",
+             "\ud800", " \n", "\n ", "\u3000", "\u2003", "\u200b", "中"]
+    rng = random.Random(3)
+    for _ in range(20_000):
+        text = "".join(rng.choice(atoms) for _ in range(rng.randint(0, 30)))
+        assert common.normalise(text) == every_step(text), repr(text)
+        if text.isprintable() and "  " not in text:  # the walker's shortcut
+            assert html._WS.sub(" ", text) == text, repr(text)

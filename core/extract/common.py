@@ -112,17 +112,29 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufeff\ufffe\uffff\uf000-\uf0ff\u
 # space or newline made a 100 MB one-line file cost ~700 MB of small strings.
 _OTHER_SPACE = r"\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
 _HSPACE = re.compile(rf"[ {_OTHER_SPACE}]{{2,}}|[{_OTHER_SPACE}]")
+_OTHER_SPACE_CHAR = re.compile(f"[{_OTHER_SPACE}]")
 _EDGE_SPACE = re.compile(r" \n ?|\n ")
 _BLANKS = re.compile(r"\n{3,}")
 
 
 def normalise(text: str) -> str:
     """Collapse runs of spaces, drop control chars, keep paragraph breaks as one blank line."""
-    text = _NEWLINES.sub("\n", text)
+    if text.isprintable() and "  " not in text:
+        # No newline, control, BOM, private-use or space but " " (all are unprintable), and
+        # no double space: none of the substitutions below would change anything.
+        return text.strip()
+    if not text.isascii() or "\r" in text or "\f" in text or "\v" in text:
+        text = _NEWLINES.sub("\n", text)  # (in ASCII it can only match one of these three)
     text = _CONTROL.sub("", text)
-    text = _HSPACE.sub(" ", text)
-    text = _EDGE_SPACE.sub("\n", text)
-    text = _BLANKS.sub("\n\n", text)
+    # These patterns stop at every space or newline of a text; a substring test says first
+    # whether they can match at all (most texts have no double space, no space beside a
+    # newline, no three newlines in a row).
+    if "  " in text or _OTHER_SPACE_CHAR.search(text):
+        text = _HSPACE.sub(" ", text)
+    if " \n" in text or "\n " in text:
+        text = _EDGE_SPACE.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANKS.sub("\n\n", text)
     return text.strip()
 
 

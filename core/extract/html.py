@@ -28,6 +28,8 @@ _BLOCK = frozenset(
 _LINE = frozenset(["br", "li", "dt", "dd", "tr", "option"])
 _CELL = frozenset(["td", "th"])
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
+_ENTERED = frozenset([*_HEADINGS, "pre", *_BLOCK, *_LINE, *_CELL])  # tags enter() acts on
+_LEFT = frozenset([*_HEADINGS, "pre", *_BLOCK])  # ... and leave()
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
 _WS = re.compile(r"\s+")
@@ -38,7 +40,9 @@ _WS = re.compile(r"\s+")
 # tags) are dropped before parsing, their text is kept.
 MAX_DEPTH = 512
 NESTING_WARNING = f"markup nested deeper than {MAX_DEPTH} levels: the deeper levels were flattened"
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*?(/?)>")
+# A tag ends at its first ">"; it is self-closing when "/" comes right before. (The rest
+# greedily, tested for its last character, scans faster than a lazy [^<>]*?(/?)>.)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)([^<>]*)>")
 # Tags that never stay open (void) or are closed by their next sibling (auto-closed): they
 # do not deepen the tree, however many there are.
 _FLAT_TAGS = frozenset(
@@ -82,23 +86,31 @@ class _Walker:
         return self.heading if self.heading is not None else self.cur
 
     def walk(self, root: LexborNode) -> None:
-        stack: list[tuple[LexborNode, bool]] = [(root, False)]
-        while stack and not self.b.full:
-            node, leaving = stack.pop()
-            tag = node.tag or ""
-            if leaving:
-                self.leave(tag)
+        # The stack holds nodes to enter and, as plain strings, the tags of elements to leave.
+        # Only tags that enter() or leave() act on are looked at (most are <span>, <a>...):
+        # for the others both are no-ops.
+        stack: list[LexborNode | str] = [root]
+        b = self.b
+        while stack and not b.full:
+            node = stack.pop()
+            if type(node) is str:
+                self.leave(node)
                 continue
+            tag = node.tag or ""
             if tag == "-text":
                 text = node.text_content or ""
-                self.out().append(text if self.pre else _WS.sub(" ", text))
+                # printable with no double space: \s+ -> " " would change nothing
+                if not self.pre and not (text.isprintable() and "  " not in text):
+                    text = _WS.sub(" ", text)
+                (self.heading if self.heading is not None else self.cur).append(text)  # out()
                 continue
             if tag.startswith("-") or tag in _SKIP:
                 continue
-            self.enter(tag)
-            stack.append((node, True))
-            children = list(node.iter(include_text=True))
-            stack.extend((c, False) for c in reversed(children))
+            if tag in _ENTERED:
+                self.enter(tag)
+            if tag in _LEFT:
+                stack.append(tag)
+            stack.extend(reversed(list(node.iter(include_text=True))))
         self.flush()
 
     def enter(self, tag: str) -> None:
@@ -134,20 +146,21 @@ def limit_nesting(html: str, max_depth: int = MAX_DEPTH) -> tuple[str, bool]:
     depth_of: list[str] = []  # open elements
     open_count: dict[str, int] = {}
     dropped: dict[str, int] = {}
-    cuts: list[tuple[int, int]] = []
-    for m in _TAG.finditer(html):
-        closing, name, self_closing = m.group(1), m.group(2).lower(), m.group(3)
-        if self_closing or name in _FLAT_TAGS:
+    cut: list[int] = []  # which of the tags found go
+    # Tuples from findall, not match objects: the loop visits every tag of the page.
+    for i, (closing, name, rest) in enumerate(_TAG.findall(html)):
+        name = name.lower()
+        if rest.endswith("/") or name in _FLAT_TAGS:
             continue
         if not closing:
             if len(depth_of) >= max_depth:
-                cuts.append(m.span())
+                cut.append(i)
                 dropped[name] = dropped.get(name, 0) + 1
             else:
                 depth_of.append(name)
                 open_count[name] = open_count.get(name, 0) + 1
         elif dropped.get(name):  # dropped elements are the innermost ones
-            cuts.append(m.span())
+            cut.append(i)
             dropped[name] -= 1
         elif open_count.get(name):  # closes it and whatever is still open inside it
             dropped.clear()
@@ -156,8 +169,10 @@ def limit_nesting(html: str, max_depth: int = MAX_DEPTH) -> tuple[str, bool]:
                 open_count[top] -= 1
                 if top == name:
                     break
-    if not cuts:
+    if not cut:
         return html, False
+    wanted = set(cut)
+    cuts = [m.span() for i, m in enumerate(_TAG.finditer(html)) if i in wanted]
     parts, pos = [], 0
     for start, end in cuts:
         parts.append(html[pos:start])

@@ -172,6 +172,8 @@ class _Worker:
     task: tuple[int, Hashable] | None = None  # (task id, key) in flight
     since: float = 0.0  # when the task in flight was sent
     cpu_at_start: float = 0.0  # the worker's processor time (s) then
+    # psutil's handle, made once: making one reads /proc each time (for every task sent)
+    ps: psutil.Process | None = None
 
 
 class WorkerPool:
@@ -455,7 +457,9 @@ class WorkerPool:
         """The worker's processor time so far; `unknown` if it cannot be read (at a check,
         infinity: the task is then stopped at its limit, as by a wall clock)."""
         try:
-            times = psutil.Process(w.proc.pid).cpu_times()
+            if w.ps is None:
+                w.ps = psutil.Process(w.proc.pid)
+            times = w.ps.cpu_times()
             return times.user + times.system
         except (psutil.Error, ValueError):
             return unknown
