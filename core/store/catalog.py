@@ -343,6 +343,9 @@ class Catalog:
             "INSERT INTO passages_fts(rowid, title, body) "
             "SELECT id, ?, COALESCE(fts_body, text) FROM passages WHERE id > ? ORDER BY id",
             (fts_title, last))
+        encodable = sum(1 for p in passages if p.ord < SEMANTIC_PASSAGES_PER_FILE)
+        if self.conn.execute("SELECT 1 FROM vectors LIMIT 1").fetchone() is None:
+            return encodable  # nothing to reuse (a first keyword pass): skip the lookups
         # Encode-once: a passage whose text some other passage already has an encoding for
         # takes that one. The SELECT reads the vectors as they were before this statement,
         # which is what passage-by-passage inserts saw too: a new passage only ever had a
@@ -353,7 +356,6 @@ class Catalog:
             "ON v.passage_id = (SELECT q.id FROM passages q JOIN vectors w "
             "ON w.passage_id = q.id WHERE q.hash = p.hash AND q.id != p.id LIMIT 1) "
             "WHERE p.id > ? ORDER BY p.id", (last,)).rowcount
-        encodable = sum(1 for p in passages if p.ord < SEMANTIC_PASSAGES_PER_FILE)
         if reused <= 0:
             return encodable
         return int(self.conn.execute(

@@ -100,6 +100,11 @@ class PieceOffsets:
         vocab = model.get("vocab") or {}
         self._vocab = frozenset(vocab)
         self._prefix = str(model.get("continuing_subword_prefix", "##"))
+        # The longest entries (a word's first piece, and a continuation less its prefix): no
+        # longer match is ever tried (an unknown 40-character word cost ~800 lookups).
+        self._longest = max((len(t) for t in vocab if not t.startswith(self._prefix)), default=0)
+        self._longest_more = max((len(t) - len(self._prefix) for t in vocab
+                                  if t.startswith(self._prefix)), default=0)
         self._max_word = int(model.get("max_input_chars_per_word", 100))
         self.ascii_wordpiece = (self.by_chunk and normalizer.get("lowercase") is True
                                 and model.get("unk_token") in vocab)
@@ -196,7 +201,7 @@ class PieceOffsets:
         out: list[tuple[int, int]] = []
         start = 0
         while start < len(word):
-            end = len(word)
+            end = min(len(word), start + (self._longest_more if start else self._longest))
             while end > start:
                 if (word[start:end] if start == 0 else prefix + word[start:end]) in vocab:
                     break
