@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.store.catalog import Catalog, NewPassage, VectorRow
+from core.store.catalog import Catalog, NewPassage, Root, VectorRow
 from core.store.codec import (
     blob_to_dense,
     blob_to_sparse,
@@ -35,6 +35,13 @@ def _vector(pid: int, seed: int = 0) -> VectorRow:
 def _fts(cat: Catalog, expr: str) -> list[int]:
     return [r[0] for r in cat.conn.execute(
         "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rowid", (expr,))]
+
+
+def _catalog_with_root(index_dir: Path) -> tuple[Catalog, Root]:
+    """A new catalog with one root, /docs."""
+    index_dir.mkdir()
+    cat = Catalog(index_dir)
+    return cat, cat.add_root("/docs")
 
 
 def test_schema_version_and_wal(index_dir: Path) -> None:
@@ -67,9 +74,7 @@ def test_a_version_1_catalog_is_migrated_with_its_data(index_dir: Path) -> None:
 
 
 def test_text_then_vectors_lifecycle(index_dir: Path) -> None:
-    index_dir.mkdir()
-    cat = Catalog(index_dir)
-    root = cat.add_root("/docs")
+    cat, root = _catalog_with_root(index_dir)
     with cat.transaction():
         fid = cat.queue_file(root.id, "/docs/a.txt", 10, 1, 100)
     assert cat.state_counts()["pending"] == 1
@@ -89,9 +94,7 @@ def test_text_then_vectors_lifecycle(index_dir: Path) -> None:
 
 
 def test_changed_file_reuses_vectors_of_unchanged_passages(index_dir: Path) -> None:
-    index_dir.mkdir()
-    cat = Catalog(index_dir)
-    root = cat.add_root("/docs")
+    cat, root = _catalog_with_root(index_dir)
     with cat.transaction():
         fid = cat.queue_file(root.id, "/docs/a.txt", 10, 1, 100)
         cat.store_text(fid, content_hash="h1", title="T", fmt="text", sections=[],
@@ -108,9 +111,7 @@ def test_changed_file_reuses_vectors_of_unchanged_passages(index_dir: Path) -> N
 
 
 def test_delete_file_removes_text_fts_and_vectors(index_dir: Path) -> None:
-    index_dir.mkdir()
-    cat = Catalog(index_dir)
-    root = cat.add_root("/docs")
+    cat, root = _catalog_with_root(index_dir)
     with cat.transaction():
         fid = cat.queue_file(root.id, "/docs/a.txt", 10, 1, 100)
         cat.store_text(fid, content_hash="h1", title="T", fmt="text", sections=[],
@@ -127,9 +128,7 @@ def test_delete_file_removes_text_fts_and_vectors(index_dir: Path) -> None:
 
 
 def test_failed_and_undecodable_paths(index_dir: Path) -> None:
-    index_dir.mkdir()
-    cat = Catalog(index_dir)
-    root = cat.add_root("/docs")
+    cat, root = _catalog_with_root(index_dir)
     odd = "/docs/bad-\udce9-name\n.txt"  # undecodable byte and a newline
     with cat.transaction():
         fid = cat.queue_file(root.id, odd, 1, 1, 1)
@@ -157,9 +156,7 @@ def test_codec_roundtrip() -> None:
 def test_semantic_cap_per_file(index_dir: Path) -> None:
     from core.store import catalog as catalog_module
 
-    index_dir.mkdir()
-    cat = Catalog(index_dir)
-    root = cat.add_root("/docs")
+    cat, root = _catalog_with_root(index_dir)
     cap = catalog_module.SEMANTIC_PASSAGES_PER_FILE
     texts = [f"passage number {i}" for i in range(cap + 3)]
     with cat.transaction():
@@ -182,9 +179,7 @@ def test_reuse_within_a_file_and_past_the_cap(index_dir: Path, monkeypatch) -> N
     from core.store import catalog as catalog_module
 
     monkeypatch.setattr(catalog_module, "SEMANTIC_PASSAGES_PER_FILE", 4)
-    index_dir.mkdir()
-    cat = Catalog(index_dir)
-    root = cat.add_root("/docs")
+    cat, root = _catalog_with_root(index_dir)
     with cat.transaction():
         a = cat.queue_file(root.id, "/docs/a.txt", 10, 1, 100)
         cat.store_text(a, content_hash="ha", title="A", fmt="text", sections=[],
