@@ -26,7 +26,7 @@ MIN_IDF = 1e-6  # FTS5 floors a word's idf here
 
 
 class KeywordStats:
-    """Passages per word and passages in all, cached per connection until the catalog
+    """Passages per word and (at least) passages in all, cached per connection until the catalog
     changes (SQLite's data_version moves when another connection commits)."""
 
     def __init__(self) -> None:
@@ -39,7 +39,10 @@ class KeywordStats:
             cached = self._cache.get(id(conn))
             if cached is not None and cached[0] == version:
                 return cached[1], cached[2]
-        rows = int(conn.execute("SELECT count(*) FROM passages").fetchone()[0])
+        # The largest passage id, not count(*) (a scan of the table on every change while
+        # indexing): never fewer than the rows FTS5 counts, and a word's idf only grows with
+        # that number, so a bound from it is still a bound.
+        rows = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM passages").fetchone()[0])
         with self._lock:
             self._cache[id(conn)] = (version, rows, {})
         return rows, self._cache[id(conn)][2]
