@@ -18,8 +18,16 @@ from core.errors import user_message
 from core.evaluation.runner import EVAL_MODES
 from core.pathcodec import display
 from core.progress import Progress
+from core.search.results import SearchResult
 from core.search.searcher import ALL_MODES
 from core.settings import Settings
+from core.shared.target import (
+    SharedIndexError,
+    SharedTarget,
+    configured_targets,
+    load_secret,
+    save_secret,
+)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -63,6 +71,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=[*ALL_MODES, "bm25"], default="hybrid-prf")
     p.add_argument("--json", action="store_true", help="print results as JSON")
     p.add_argument("--timings", action="store_true", help="print per-stage timings")
+    p.add_argument("--remote", action="append", default=[], metavar="URI",
+                   help="also search this shared index (Milvus address or Milvus Lite file; "
+                   "repeatable); the shared indexes in the settings are always searched")
+    p.add_argument("--no-shared", action="store_true",
+                   help="leave out the shared indexes configured in the settings")
+    _shared_login_arguments(p)
+
+    p = sub.add_parser("publish", help="send indexed folders to a shared index (Milvus) that "
+                       "a team searches")
+    p.add_argument("folders", nargs="+", metavar="FOLDER")
+    p.add_argument("--to", required=True, metavar="URI",
+                   help="http(s)://host:19530 for a Milvus server, or a Milvus Lite file")
+    p.add_argument("--text", choices=("full", "excerpt", "none"), default="full",
+                   help="how much of each passage's text the shared index keeps for snippets "
+                   "(default full)")
+    p.add_argument("--no-index", action="store_true",
+                   help="publish what is indexed now (default: bring the folders up to date "
+                   "first)")
+    p.add_argument("--quiet", action="store_true", help="no progress")
+    _shared_login_arguments(p)
 
     p = sub.add_parser("status", help="what is indexed, pending and failed")
     p.add_argument("--json", action="store_true")
@@ -114,6 +142,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _shared_login_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--collection", default="spyglass", help="collection name (default spyglass)")
+    p.add_argument("--user", default="", help="user name on the Milvus server")
+    p.add_argument("--ask-secret", action="store_true",
+                   help="ask for the password (with --user) or token; otherwise taken from "
+                   "$SPYGLASS_MILVUS_TOKEN or the one saved for this server")
+    p.add_argument("--save-secret", action="store_true",
+                   help="keep the secret asked for, readable by this user only")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -125,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return STANDALONE[args.command](args)
         with Engine.open(args.index) as engine:
             return COMMANDS[args.command](engine, args)
-    except (EngineError, IndexBusy) as e:
+    except (EngineError, IndexBusy, SharedIndexError) as e:
         _error(str(e))
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -214,9 +252,50 @@ def cmd_index(engine: Engine, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _target(args: argparse.Namespace, uri: str) -> SharedTarget:
+    target = SharedTarget(uri=uri, collection=args.collection, user=args.user)
+    if args.ask_secret:
+        import getpass
+        secret = getpass.getpass("password: " if args.user else "token: ")
+        if args.save_secret:
+            save_secret(target, secret)
+    else:
+        secret = os.environ.get("SPYGLASS_MILVUS_TOKEN", "") or load_secret(target)
+    return target.with_secret(secret)
+
+
+def _search(engine: Engine, args: argparse.Namespace, query: str) -> SearchResult:
+    targets = [] if args.no_shared else configured_targets(Settings.load().shared_indexes)
+    targets += [_target(args, uri) for uri in args.remote]
+    if not targets:
+        return engine.search(query, k=args.k, mode=args.mode)
+    from core.sharing import SharedSearch
+    shared = SharedSearch(engine, targets)
+    try:
+        return shared.search(query, k=args.k, mode=args.mode)
+    finally:
+        shared.close()
+
+
+def cmd_publish(engine: Engine, args: argparse.Namespace) -> int:
+    from core.sharing import publish_folders
+    target = _target(args, args.to)
+    if not args.no_index:
+        engine.index(args.folders, progress=ProgressBar(not args.quiet).update)
+
+    def progress(done: int, total: int) -> None:
+        if not args.quiet:
+            print(f"\rpublished {done}/{total} passages", end="", file=sys.stderr, flush=True)
+    report = publish_folders(engine, args.folders, target, args.text, progress)
+    if not args.quiet and report.passages_sent:
+        print(file=sys.stderr)
+    print(f"{target.name}: {report.summary()}")
+    return EXIT_OK
+
+
 def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
     query = " ".join(args.query)
-    result = engine.search(query, k=args.k, mode=args.mode)
+    result = _search(engine, args, query)
     if args.json:
         out: object = [h.to_json() for h in result.hits]
         if args.timings:
@@ -233,7 +312,8 @@ def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
         where = f" (page {hit.page})" if hit.page else ""
         more = f"  +{hit.more_passages} more passages" if hit.more_passages else ""
         print(f"{i:2}. {hit.title or os.path.basename(hit.path)}  [{hit.score:.3f}]{more}")
-        print(f"    {display(hit.path)}{where}")
+        source = f"  [shared: {hit.source}]" if hit.source else ""
+        print(f"    {display(hit.path)}{where}{source}")
         print(f"    {hit.snippet.marked(*bold)}")
     if result.note:
         print(f"note: {result.note}")
@@ -406,7 +486,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 STANDALONE = {"eval": cmd_eval, "bench": cmd_bench, "models": cmd_models}
 COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status,
-            "remove": cmd_remove, "retry": cmd_retry, "doctor": cmd_doctor}
+            "remove": cmd_remove, "retry": cmd_retry, "doctor": cmd_doctor,
+            "publish": cmd_publish}
 
 
 class ProgressBar:

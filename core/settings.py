@@ -42,6 +42,9 @@ class Settings:
     ocr_max_pages: int = 100  # pages per document
     ocr_page_seconds: float = 60.0  # processor time per page
     ocr_max_megapixels: float = 40.0  # largest image
+    # Team indexes on Milvus searched beside this one (core.shared.target.SharedTarget's
+    # settings form; their passwords and tokens are kept apart, user-only, never here).
+    shared_indexes: list[dict] = field(default_factory=list)
 
     def resolved_index_dir(self) -> Path:
         return Path(self.index_dir).expanduser() if self.index_dir else default_index_dir()

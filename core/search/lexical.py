@@ -44,7 +44,7 @@ def _phrase(text: str) -> str:
     return quote(" ".join(segment(text).split())) + star  # spaces are separators either way
 
 
-def _content_terms(query: Query) -> list[str]:
+def content_terms(query: Query) -> list[str]:
     terms: list[str] = []
     for word in query.words:
         terms.extend(_terms(word))
@@ -57,7 +57,7 @@ def or_terms(query: Query) -> list[str] | None:
     exclusion): what core.search.keyword_topk can rank in two steps."""
     if query.phrases or query.excluded:
         return None
-    return [_term(t) for t in _content_terms(query)] or None
+    return [_term(t) for t in content_terms(query)] or None
 
 
 def match_expression(query: Query) -> str | None:
@@ -66,7 +66,7 @@ def match_expression(query: Query) -> str | None:
     A CJK word adds its bigrams as words, so a Chinese question ranks by BM25 over them.
     Returns None when nothing searchable is left (e.g. only stop words or punctuation).
     """
-    content = _content_terms(query)
+    content = content_terms(query)
     phrases = [p for p in query.phrases if _terms(p)]
     if not content and not phrases:
         return None

@@ -98,3 +98,20 @@ def expand_sparse(terms: np.ndarray, weights: np.ndarray,
     out_terms = np.fromiter(merged.keys(), dtype=np.int64, count=len(merged))
     out_w = np.fromiter(merged.values(), dtype=np.float32, count=len(merged))
     return out_terms, out_w
+
+
+def choose_feedback(passages: dict[int, float], keyword_files: dict[int, float],
+                    dense_files: dict[int, float], p: PrfParams) -> tuple[list[int], str]:
+    """The first round's passages to learn from (none when feedback should not run) and what
+    "why this result" says about it: the top fused passages, when the round is not flat and the
+    keyword and dense lists agree enough."""
+    ranked = sorted(passages, key=passages.__getitem__, reverse=True)
+    shared = agreement(keyword_files, dense_files)
+    if len(ranked) < 2:
+        return [], feedback_note(False, shared, "too few matches to learn from")
+    depth = min(len(ranked), 10) - 1
+    if passages[ranked[0]] - passages[ranked[depth]] < p.min_gap:
+        return [], feedback_note(False, shared, "no match stands out")
+    if shared < p.min_agreement:
+        return [], feedback_note(False, shared)
+    return ranked[:p.feedback], feedback_note(True, shared)

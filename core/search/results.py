@@ -25,6 +25,7 @@ class Hit:
     more_passages: int = 0  # other passages of this file among the matches
     contributions: dict[str, float] = field(default_factory=dict)  # list -> share of score
     passage_ids: list[int] = field(default_factory=list)  # all matching passages, best first
+    source: str = ""  # the shared index it comes from; "" for this machine's own index
 
     def to_json(self) -> dict:
         return {
@@ -36,6 +37,7 @@ class Hit:
                         "end": self.passage_end, "page": self.page, "section": self.section},
             "more_passages": self.more_passages,
             "contributions": {k: round(v, 6) for k, v in self.contributions.items()},
+            **({"source": self.source} if self.source else {}),
         }
 
 

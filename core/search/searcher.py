@@ -33,7 +33,7 @@ from core.search.languages import PassageLanguages
 from core.search.prf import (
     SECOND_ROUND_WEIGHTS,
     PrfParams,
-    agreement,
+    choose_feedback,
     expand_sparse,
     feedback_note,
     rocchio,
@@ -238,19 +238,11 @@ class Searcher:
             top = chosen
             note = "Feedback from the passage you chose."
         else:
-            scores = fused.passages
-            ranked = sorted(scores, key=scores.__getitem__, reverse=True)
-            shared = agreement(best_per_file(found.get("keyword", {}), fused.owner),
-                               best_per_file(found.get("dense", {}), fused.owner))
-            if len(ranked) < 2:
-                return fused, feedback_note(False, shared, "too few matches to learn from")
-            depth = min(len(ranked), 10) - 1
-            if scores[ranked[0]] - scores[ranked[depth]] < p.min_gap:
-                return fused, feedback_note(False, shared, "no match stands out")
-            if shared < p.min_agreement:
-                return fused, feedback_note(False, shared)
-            top = ranked[:p.feedback]
-            note = feedback_note(True, shared)
+            top, note = choose_feedback(
+                fused.passages, best_per_file(found.get("keyword", {}), fused.owner),
+                best_per_file(found.get("dense", {}), fused.owner), p)
+            if not top:
+                return fused, note
         stored = self.catalog.conn.execute(
             f"SELECT passage_id, dense, scale, sparse FROM vectors WHERE passage_id IN "
             f"({','.join('?' * len(top))})", top).fetchall()

@@ -1,0 +1,54 @@
+"""Reaching a shared index: a pymilvus client for a target, and Milvus's failures as sentences.
+
+pymilvus is imported here only, and only when a shared index is used: an installation without
+the `shared` extra gets a message saying how to add it, and a person who never configures a
+shared index never loads the client (no socket at all).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.shared.target import SharedIndexError, SharedTarget
+
+CONNECT_TIMEOUT_S = 10.0
+INSTALL_HINT = ("searching or publishing a shared index needs the Milvus client: install "
+                "Spyglass with its `shared` extra (pip install 'spyglass[shared]'; from a "
+                "checkout, `make run` installs it)")
+
+
+def connect(target: SharedTarget) -> Any:
+    """A MilvusClient for the target, or SharedIndexError saying why not."""
+    try:
+        from pymilvus import MilvusClient
+    except ImportError as e:
+        raise SharedIndexError(INSTALL_HINT) from e
+    kwargs: dict[str, Any] = {"uri": target.uri, "timeout": CONNECT_TIMEOUT_S}
+    if target.user:
+        kwargs.update(user=target.user, password=target.secret)
+    elif target.secret:
+        kwargs["token"] = target.secret
+    try:
+        return MilvusClient(**kwargs)
+    except Exception as e:
+        raise SharedIndexError(explain(e, target)) from e
+
+
+def explain(exc: BaseException, target: SharedTarget) -> str:
+    """A Milvus or transport failure as the user should read it (the secret never appears)."""
+    text = str(exc)
+    low = text.lower()
+    where = f"the shared index {target.name!r} ({target.uri})"
+    if target.secret:
+        text = text.replace(target.secret, "***")
+    if "milvus-lite is required" in low or isinstance(exc, ImportError):
+        return INSTALL_HINT
+    if any(w in low for w in ("auth", "credential", "password", "token", "permission denied",
+                              "unauthenticated", "privilege")):
+        return f"{where} refused the login: check the user name and password or token"
+    if any(w in low for w in ("fail connecting", "connect", "unavailable", "timed out",
+                              "deadline", "connection refused", "dns", "failed to")):
+        return f"{where} cannot be reached: is the server running and the address right? ({text})"
+    if "collection not found" in low or "can't find collection" in low:
+        return f"{where} has no collection {target.collection!r}: publish to it first"
+    return f"{where} failed: {text}"

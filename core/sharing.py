@@ -1,0 +1,69 @@
+"""The engine with shared indexes: publishing folders of this index to one, and searching this
+index and the configured shared ones together (core.shared has the parts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from core.api import Engine
+from core.search.query import Filters, Query
+from core.search.results import SearchResult
+from core.search.searcher import DEFAULT_MODE, SearchOptions
+from core.shared.federation import merge
+from core.shared.publish import PublishReport, models_record, publish
+from core.shared.remote_search import RemoteSearcher
+from core.shared.target import SharedIndexError, SharedTarget
+
+
+def publish_folders(engine: Engine, folders: Sequence[str | Path], target: SharedTarget,
+                    text: str = "full", progress: Callable[[int, int], None] | None = None
+                    ) -> PublishReport:
+    """The folders' passages as this index holds them, to the shared index (incremental)."""
+    indexed = {r.path for r in engine.roots()}
+    for folder in folders:
+        resolved = str(Path(folder).expanduser().resolve())
+        if not any(resolved == r or resolved.startswith(r.rstrip("/") + "/") for r in indexed):
+            raise SharedIndexError(f"{folder} is not in this index: index it first "
+                                   f"(spyglass index {folder})")
+    return publish(engine.searcher.catalog, engine.index_dir, folders, target, text, progress)
+
+
+class SharedSearch:
+    """Searches the engine's index and each shared index at once (in threads: the shared
+    ones wait on the network, not on this machine's cores), then merges them."""
+
+    def __init__(self, engine: Engine, targets: Sequence[SharedTarget],
+                 local: bool = True) -> None:
+        self.engine = engine
+        self.local = local
+        try:
+            ours = models_record(engine.searcher.catalog)
+        except SharedIndexError:  # an empty local index: the shared one's models decide
+            ours = None
+        # Same models, so the local query encoder serves the shared indexes too.
+        encoder = engine.searcher.encoder if ours is not None and targets else None
+        self.remotes = [RemoteSearcher(t, ours, encoder) for t in targets]
+        self._pool = ThreadPoolExecutor(max_workers=max(1, len(self.remotes)),
+                                        thread_name_prefix="shared")
+
+    def search(self, query: str | Query, k: int = 20, mode: str = DEFAULT_MODE,
+               filters: Filters | None = None) -> SearchResult:
+        options = SearchOptions(k=k, mode=mode, filters=filters or Filters())
+        jobs = [self._pool.submit(r.search, query, options) for r in self.remotes]
+        local = self.engine.search(query, k, mode, filters) if self.local else None
+        shared, failures = [], []
+        for remote, job in zip(self.remotes, jobs, strict=True):
+            try:
+                shared.append(job.result())
+            except (SharedIndexError, ValueError) as e:
+                failures.append(f"shared index {remote.target.name!r} left out: {e}")
+        if not self.local and not shared and failures:
+            raise SharedIndexError("; ".join(failures))
+        return merge(local, shared, failures, k)
+
+    def close(self) -> None:
+        for r in self.remotes:
+            r.close()
+        self._pool.shutdown(wait=False)
