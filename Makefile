@@ -21,7 +21,7 @@ lock:
 	$(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet uv==$(UV_VERSION)
 	.venv-lock/bin/uv pip compile pyproject.toml packaging/build-backend.in \
-		--extra test --extra eval --extra package --universal --generate-hashes \
+		--extra test --extra eval --extra package --extra shared --universal --generate-hashes \
 		--python-version 3.11 --custom-compile-command "make lock" -o $(LOCK)
 
 run: $(STAMP)

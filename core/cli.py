@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ocr", action="store_true",
                    help="OCR and archives instead: 50 generated scans and 20 archives "
                    "(bench/results/ocr.md)")
+    p.add_argument("--shared", action="store_true",
+                   help="with --dataset: publish it to a shared index (Milvus Lite, or "
+                   "$SPYGLASS_MILVUS_URI) and compare searching it with the local index "
+                   "(bench/results/shared-<collection>.md)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--results", metavar="DIR", default="bench/results")
 
@@ -449,6 +453,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(ocr_result.to_json(), indent=2))
         return EXIT_OK if ocr_result.ok else EXIT_ERROR
+    if args.shared:
+        if not args.dataset:
+            _error("--shared needs --dataset DIR")
+            return EXIT_USAGE
+        from core.benchmark import shared
+        parity = shared.run(Path(args.dataset), log=log)
+        path = out / f"shared-{parity.dataset}.md"
+        path.write_text(parity.markdown(command), encoding="utf-8")
+        print(f"written: {path}")
+        return EXIT_OK
     from core.benchmark import runner
 
     if not (args.dataset or args.tree):

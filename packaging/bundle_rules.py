@@ -23,6 +23,9 @@ EXCLUDED_MODULES: list[str] = [
     "pytest", "_pytest", "pytestqt", "pytest_timeout", "hypothesis", "py", "xlwt",
     # the `eval` extra: in the bundle `spyglass eval` says the extra is missing
     "ir_measures", "bm25s", "pytrec_eval", "scipy",
+    # the `shared` extra (pymilvus with grpc and pandas, Milvus Lite's 55 MB server): over the
+    # size limit; the bundle's window and `spyglass publish` say how to get a shared index
+    "pymilvus", "milvus_lite", "grpc", "pandas",
     # OpenSSL (5.7 MB, the multilingual model needed the room): nothing here talks to the network;
     # hashlib then uses Python's own sha256 and blake2
     "ssl", "_ssl", "_hashlib",

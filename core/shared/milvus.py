@@ -12,9 +12,10 @@ from typing import Any
 from core.shared.target import SharedIndexError, SharedTarget
 
 CONNECT_TIMEOUT_S = 10.0
-INSTALL_HINT = ("searching or publishing a shared index needs the Milvus client: install "
-                "Spyglass with its `shared` extra (pip install 'spyglass[shared]'; from a "
-                "checkout, `make run` installs it)")
+INSTALL_HINT = ("searching or publishing a shared index needs the Milvus client, which the "
+                "packaged app leaves out (it is larger than the app): install Spyglass from "
+                "source with its `shared` extra (pip install -e '.[shared]'; `make run` "
+                "installs it)")
 
 
 def connect(target: SharedTarget) -> Any:
