@@ -77,6 +77,7 @@ class _LocalFile:
     path: str
     signature: str
     source: str
+    passages: int
 
 
 def state_path(index_dir: Path, target: SharedTarget) -> Path:
@@ -153,7 +154,7 @@ class _Publisher:
             self._push_frequencies()  # left over from a killed run
             self._remove(gone)
             report.files_removed = len(gone)
-            total = self._passage_count([f.file_id for f in todo])
+            total = sum(f.passages for f in todo)
             done = 0
             for batch in self._batches(todo):
                 done += self._send(batch, avgdl)
@@ -213,21 +214,11 @@ class _Publisher:
                     waiting.add(path)
                 elif state == "indexed" and n:
                     ready[path] = _LocalFile(fid, path, f"{mtime}:{size}:{digest}:{n}:{lo}:{hi}:"
-                                             f"{self.text}", folder)
+                                             f"{self.text}", folder, n)
         return ready, waiting
 
-    def _passage_count(self, file_ids: list[int]) -> int:
-        total = 0
-        for i in range(0, len(file_ids), 900):
-            chunk = file_ids[i:i + 900]
-            total += self.catalog.conn.execute(
-                f"SELECT count(*) FROM passages WHERE file_id IN ({','.join('?' * len(chunk))})",
-                chunk).fetchone()[0]
-        return total
-
-    def _batches(self, files: list[_LocalFile]) -> list[list[_LocalFile]]:
-        counts = dict(self.catalog.conn.execute(
-            "SELECT id, n_passages FROM files WHERE state = 'indexed'"))
+    @staticmethod
+    def _batches(files: list[_LocalFile]) -> list[list[_LocalFile]]:
         out: list[list[_LocalFile]] = [[]]
         size = 0
         for f in files:
@@ -235,7 +226,7 @@ class _Publisher:
                 out.append([])
                 size = 0
             out[-1].append(f)
-            size += int(counts.get(f.file_id, 1) or 1)
+            size += f.passages
         return [b for b in out if b]
 
     # -- sending -----------------------------------------------------------------------------

@@ -89,18 +89,10 @@ class SharedTarget:
 
     def local_path(self, path: str) -> str:
         """A path as published -> where this user opens it (the first mapping that applies)."""
-        for m in self.mappings:
-            mapped = m.to_local(path)
-            if mapped is not None:
-                return mapped
-        return path
+        return next((p for m in self.mappings if (p := m.to_local(path)) is not None), path)
 
     def remote_path(self, path: str) -> str:
-        for m in self.mappings:
-            mapped = m.to_remote(path)
-            if mapped is not None:
-                return mapped
-        return path
+        return next((p for m in self.mappings if (p := m.to_remote(path)) is not None), path)
 
     def with_secret(self, secret: str) -> SharedTarget:
         return SharedTarget(self.uri, self.collection, self.label, self.user, self.mappings,
