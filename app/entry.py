@@ -19,8 +19,9 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
+# every subcommand of core.cli (tests/test_model_choice.py checks)
 CLI_COMMANDS = {"index", "search", "status", "remove", "retry", "eval", "bench", "doctor",
-                "models"}  # every subcommand of core.cli (tests/test_model_choice.py checks)
+                "models", "publish"}
 LAUNCH_PROBE_ENV = "SPYGLASS_LAUNCH_PROBE"
 
 
