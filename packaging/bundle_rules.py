@@ -10,6 +10,8 @@ import shutil
 import struct
 import subprocess
 import sys
+import sysconfig
+from importlib.metadata import Distribution
 from pathlib import Path, PurePath
 
 # Build-only, test-only or unused packages that PyInstaller would otherwise follow imports into.
@@ -152,13 +154,21 @@ INPUT_GLOBS = ("pyproject.toml", "packaging/spyglass.spec", "packaging/bundle_ru
                "packaging/launcher.py", "app/**/*.py", "core/**/*.py", "resources/**/*")
 
 
-def inputs_digest(root: Path) -> str:
-    """sha256 over the sources, resources, spec, Python version and installed distributions."""
+def installed_distributions() -> list[Distribution]:
+    """The environment's own distributions, read from its site-packages rather than sys.path:
+    importing pkg_resources (Milvus Lite does) appends setuptools' _vendor folder to sys.path, and
+    its private copies of packaging, platformdirs and wheel would then count as installed."""
     from importlib.metadata import distributions
 
+    site = sorted({sysconfig.get_paths()[key] for key in ("purelib", "platlib")})
+    return list(distributions(path=site))
+
+
+def inputs_digest(root: Path) -> str:
+    """sha256 over the sources, resources, spec, Python version and installed distributions."""
     h = hashlib.sha256()
     h.update(sys.version.encode())
-    for dist in sorted({f"{d.metadata['Name']}=={d.version}" for d in distributions()}):
+    for dist in sorted({f"{d.metadata['Name']}=={d.version}" for d in installed_distributions()}):
         h.update(dist.encode() + b"\n")
     files = sorted({p for pattern in INPUT_GLOBS for p in root.glob(pattern)
                     if p.is_file() and "__pycache__" not in p.parts})

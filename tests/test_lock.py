@@ -4,13 +4,16 @@ pinned version, nothing else installed, and the lock covering what pyproject.tom
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
-from importlib import metadata
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from tests.conftest import REPO
+
+sys.path.insert(0, str(REPO / "packaging"))
+from bundle_rules import installed_distributions  # noqa: E402
 
 LOCK = REPO / "packaging" / "requirements.lock"
 
@@ -31,7 +34,7 @@ def locked() -> dict[str, str]:
 
 def installed() -> dict[str, str]:
     out = {}
-    for dist in metadata.distributions():
+    for dist in installed_distributions():
         name = canonicalize_name(dist.metadata["Name"])
         if name != "spyglass":
             out[name] = dist.version
@@ -53,3 +56,13 @@ def test_lock_covers_every_dependency_of_the_project() -> None:
         name = canonicalize_name(req.name)
         assert name in pins, f"{name} is not in the lock: run make lock"
         assert req.specifier.contains(pins[name]), f"{name} {pins[name]} outside {req.specifier}"
+
+
+def test_a_vendored_copy_on_sys_path_is_not_an_installed_package() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its deprecation notice
+        import pkg_resources  # noqa: F401  (Milvus Lite does this: setuptools/_vendor joins sys.path)
+    assert any(p.endswith("_vendor") for p in sys.path)
+    assert installed() == locked()
