@@ -32,6 +32,7 @@ from app.explain_view import ExplainPanel
 from app.palette import current_hit_tint, match_tint, passage_tint
 from core.api import Engine
 from core.search.query import parse_query
+from core.search.results import Hit
 from core.search.snippets import match_spans, query_stems
 
 MAX_PREVIEW_CHARS = 1_500_000  # beyond this, a window around the best passage is shown
@@ -58,6 +59,7 @@ class PreviewData:
     mtime: float = 0.0
     pages: list[tuple[int, str]] = field(default_factory=list)  # (start, label), sorted
     recognised: str = ""  # the text came from OCR: said so above it
+    origin: str = ""  # the shared index the text comes from: said so above it
     # Any right-to-left text: found where the data is built (the worker), not on the UI thread.
     rtl: bool = field(init=False)
 
@@ -115,6 +117,24 @@ def load_preview(engine: Engine, path: str, query: str, passage_ids: list[int],
         focus = q[max(0, min(focus, len(text)))]
     return PreviewData(path, doc.title, doc.format, text, offset, passages, hits, focus,
                        matched, size, mtime, pages, doc.recognised)
+
+
+def shared_preview(hit: Hit, query: str) -> PreviewData:
+    """A result of a shared index: this machine has only the passage the shared index keeps
+    (its other passages live on the server), shown with the query's words marked."""
+    text = hit.snippet.text.replace("\r\n", " \n").replace("\r", "\n")
+    parsed = parse_query(query) if query else None
+    stems = query_stems([*parsed.words, *parsed.phrases]) if parsed else set()
+    hits = match_spans(text, stems) if stems else []
+    end = len(text)
+    q = _utf16_positions(text)  # Qt counts UTF-16 code units
+    if q is not None:
+        hits, end = [(q[s], q[e]) for s, e in hits], q[end]
+    return PreviewData(hit.path, hit.title, hit.format, text, 0,
+                       [(hit.passage_id, 0, end, hit.page)], hits, 0, [(0, end)],
+                       hit.size, hit.mtime,
+                       origin=f"the passage that matched, from the shared index “{hit.source}”"
+                              " (open the file to read all of it)")
 
 
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -249,6 +269,8 @@ class PreviewPane(QWidget):
                              else "") if p]
         if data.offset:
             parts.append("showing part of a very long text")
+        if data.origin:
+            parts.append(data.origin)
         if data.recognised:  # "text recognised by OCR (pages 1-3)": it may have misreadings
             parts.append(data.recognised[0].upper() + data.recognised[1:])
         self.info.setText(" · ".join(parts))

@@ -105,6 +105,8 @@ class ResultActionsMixin:
             ("", lambda: None, None),
             ("Exclude this folder from the index…", lambda: self.exclude_folder(item), None),
         ]
+        if item.hit.source:  # a shared index's result: its passages are not on this machine
+            actions = actions[:3]
         for text, slot, shortcut in actions:
             if not text:
                 menu.addSeparator()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 
-from app.preview import PreviewPane, load_preview
+from app.preview import PreviewPane, load_preview, shared_preview
 from app.search_view import ResultItem, ResultsModel, ResultsView
 from app.workers import EngineRunner
 from core.api import Engine
@@ -61,6 +61,9 @@ class ResultPreviewMixin:
             return
         query = self.query if self.similar_to is None else ""
         hit = item.hit
+        if hit.source:  # the shared index keeps the passage; the file is not in this index
+            self.reader.submit("preview", lambda: shared_preview(hit, query))
+            return
         self.reader.submit("preview", lambda: load_preview(
             self.engine, hit.path, query, list(hit.passage_ids), hit.passage_id))
 
@@ -74,6 +77,12 @@ class ResultPreviewMixin:
             self.preview.why_button.toggle()
 
     def _request_explanation(self, item: ResultItem) -> None:
+        if item.hit.source:
+            self._explain_for = None
+            self.preview.explain.show_error(
+                f"This result comes from the shared index “{item.hit.source}”: only results "
+                "of this machine's own index can be explained.")
+            return
         self.preview.explain.show_loading()
         query = self.query if self.similar_to is None else self.similar_to.hit.snippet.text
         pid = item.hit.passage_id

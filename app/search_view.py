@@ -86,7 +86,8 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return item.title
         if role == Qt.ItemDataRole.ToolTipRole:
-            return item.hit.path
+            return item.hit.path + (f"\nfrom the shared index “{item.hit.source}”"
+                                    if item.hit.source else "")
         if role == Qt.ItemDataRole.DecorationRole:
             return icons.file_icon(item.hit.format, item.hit.path)
         if role == HitRole:
@@ -114,6 +115,9 @@ def snippet_html(item: ResultItem, palette: QPalette, selected: bool) -> str:
 
 def chips_html(item: ResultItem, palette: QPalette, selected: bool) -> str:
     chips = []
+    if item.hit.source:  # which shared index it comes from, first
+        chips.append(f'<span style="background-color:{css(match_tint(palette, selected))}">'
+                     f"&nbsp;shared: {html.escape(item.hit.source)}&nbsp;</span>")
     tint = css(expansion_tint(palette, selected))
     for term, _ in item.expansions[:MAX_CHIPS]:
         chips.append(f'<span style="background-color:{tint}">&nbsp;+{html.escape(term)}&nbsp;'

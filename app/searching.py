@@ -18,6 +18,7 @@ from app.workers import EngineRunner, IndexWorker
 from core.api import Engine, Status
 from core.search.query import Filters
 from core.search.results import SearchResult
+from core.sharing import SharedSearches
 
 SEARCH_DELAY_MS = 180  # typing pause before a search starts
 RESULTS_K = 50
@@ -32,10 +33,13 @@ class SearchOutcome:
     expansions: dict[int, list[tuple[str, float]]]
 
 
-def _search(engine: Engine, query: str, filters: Filters) -> SearchOutcome:
-    """Worker side: the search and, cheaply, the expansion terms of each hit's passage."""
-    result = engine.search(query, k=RESULTS_K, filters=filters)
-    expansions = engine.expansion_terms(query, [h.passage_id for h in result.hits])
+def _search(engine: Engine, shared: SharedSearches, query: str,
+            filters: Filters) -> SearchOutcome:
+    """Worker side: the search (with the shared indexes in the settings) and, cheaply, the
+    expansion terms of each hit's passage of this machine's index."""
+    result = shared.search(query, k=RESULTS_K, filters=filters)
+    expansions = engine.expansion_terms(query, [h.passage_id for h in result.hits
+                                                if not h.source])
     return SearchOutcome(query, result, expansions)
 
 
@@ -48,6 +52,7 @@ class SearchMixin:
     """MainWindow's searching (app/window.py builds the widgets and threads named here)."""
 
     engine: Engine
+    shared: SharedSearches
     reader: EngineRunner
     indexer: IndexWorker
     field: SearchField
@@ -100,7 +105,7 @@ class SearchMixin:
             self.message.setText("")
             return
         self.searching = True
-        self.reader.submit("search", lambda: _search(self.engine, text, filters))
+        self.reader.submit("search", lambda: _search(self.engine, self.shared, text, filters))
 
     def refresh_results(self) -> None:
         """Run the current search again (the index changed); keep the selected file."""
@@ -159,6 +164,9 @@ class SearchMixin:
     # -- "more like this" ----------------------------------------------------------------------
 
     def more_like_this(self, item: ResultItem) -> None:
+        if item.hit.source:  # its passages live on the shared index's server
+            self.message.setText("“More like this” works on results of this machine's index.")
+            return
         self.similar_to = item
         self.similar_banner.setText(f"Documents like “{item.title}”   ·   Esc to go back")
         self.similar_banner.show()

@@ -1,6 +1,6 @@
 """Preferences: index location, indexing threads and priority, file size limit, file types, the
-related-terms model, OCR and its limits. Saved as JSON (core.settings); indexing options apply
-from the next indexing job on."""
+related-terms model, OCR and its limits, the shared indexes searched beside this one. Saved as
+JSON (core.settings); indexing options apply from the next indexing job on."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -25,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.shared_settings import SharedIndexesSection
+from app.theme import hint
 from core.encode.manifest import ModelError, dense_models, sparse_models
 from core.indexer import IndexOptions
 from core.settings import Settings, default_index_dir
@@ -63,6 +64,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings — Spyglass")
         self.setObjectName("settingsDialog")
         self.settings = settings
+        self.secrets_changed = False  # a password or token typed in: the clients reconnect
         self._choose_folder = choose_folder or self._dialog_folder
 
         self.index_dir = QLineEdit(settings.index_dir)
@@ -128,28 +130,30 @@ class SettingsDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Index location:", location)
-        form.addRow("", _hint("A new location is used the next time Spyglass starts."))
+        form.addRow("", hint("A new location is used the next time Spyglass starts."))
         form.addRow("Indexing threads:", self.threads)
         form.addRow("", self.low_priority)
         form.addRow("Largest file to index:", self.max_size)
         form.addRow("File types:", self.file_types)
-        form.addRow("", _hint("Extensions separated by commas; empty indexes every document."))
+        form.addRow("", hint("Extensions separated by commas; empty indexes every document."))
         form.addRow("Exclude everywhere:", self.excludes)
         form.addRow("", self.hidden)
         form.addRow("Meaning model:", self.dense_model)
-        form.addRow("", _hint("The multilingual model reads about 100 languages and finds a "
+        form.addRow("", hint("The multilingual model reads about 100 languages and finds a "
                               "document in one language from a query in another, at half the "
                               "English model's speed. Changing it re-encodes the index in the "
                               "background; keyword search keeps working meanwhile."))
         form.addRow("Related-terms model:", self.sparse_model)
-        form.addRow("", _hint("Finds documents by words related to the query's. Changing it "
+        form.addRow("", hint("Finds documents by words related to the query's. Changing it "
                               "re-encodes that part of the index the next time it is updated."))
         form.addRow("Text in images:", self.ocr)
         form.addRow("Read at most:", self.ocr_pages)
         form.addRow("Give up after:", self.ocr_seconds)
         form.addRow("Largest image:", self.ocr_megapixels)
-        form.addRow("", _hint("OCR runs after everything else is searchable, a few seconds a "
+        form.addRow("", hint("OCR runs after everything else is searchable, a few seconds a "
                               "page; a scan becomes searchable when its pages are read."))
+        self.shared = SharedIndexesSection(settings.shared_indexes)
+        form.addRow("Shared indexes:", self.shared)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -178,6 +182,8 @@ class SettingsDialog(QDialog):
         s.ocr_max_pages = self.ocr_pages.value()
         s.ocr_page_seconds = float(self.ocr_seconds.value())
         s.ocr_max_megapixels = float(self.ocr_megapixels.value())
+        self.secrets_changed = self.shared.secrets_changed
+        s.shared_indexes = self.shared.apply()
         s.save()
         return s
 
@@ -202,10 +208,3 @@ def _number(low: float, high: float, suffix: str, value: float) -> QDoubleSpinBo
     box.setSuffix(suffix)
     box.setValue(value)
     return box
-
-
-def _hint(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("hint")
-    label.setWordWrap(True)
-    return label

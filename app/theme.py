@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from core.resources import resources_dir
 
@@ -17,3 +17,11 @@ def stylesheet() -> str:
 
 def apply_style(widget: QWidget) -> None:
     widget.setStyleSheet(stylesheet())
+
+
+def hint(text: str) -> QLabel:
+    """Explanatory small print under a setting (the stylesheet's "hint" look), wrapped."""
+    label = QLabel(text)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    return label

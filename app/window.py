@@ -49,6 +49,8 @@ from core.open_member import OpenedMembers
 from core.progress import Progress
 from core.search.explain import Explanation
 from core.settings import Settings
+from core.shared.target import configured_targets
+from core.sharing import SharedSearches
 from core.watch import RootWatcher
 
 
@@ -61,6 +63,8 @@ class MainWindow(SearchMixin, ResultPreviewMixin, ResultActionsMixin, IndexStatu
         gc_guard.install()
         self.engine = engine
         self.settings = settings or Settings.load()
+        # The settings' shared indexes: searched with this one; opened by the first search.
+        self.shared = SharedSearches(engine, configured_targets(self.settings.shared_indexes))
         self.setWindowTitle("Spyglass")
         self.setWindowIcon(icons.app_icon())
         self.resize(1280, 800)
@@ -256,5 +260,6 @@ class MainWindow(SearchMixin, ResultPreviewMixin, ResultActionsMixin, IndexStatu
         self.indexer.stop()
         self.reader.stop()
         self.info.stop()
+        self.shared.close()  # the reader has stopped: nothing searches them any more
         self.opened_members.cleanup()  # copies of archive members opened from the window
 

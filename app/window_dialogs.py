@@ -14,12 +14,15 @@ from app.workers import IndexWorker
 from core.api import Status
 from core.progress import Progress
 from core.settings import Settings
+from core.shared.target import configured_targets
+from core.sharing import SharedSearches
 
 
 class WindowDialogsMixin:
     """MainWindow's dialogs (app/window.py builds the widgets and seams named here)."""
 
     settings: Settings
+    shared: SharedSearches
     indexer: IndexWorker
     manager: IndexManager | None
     status: Status | None
@@ -53,8 +56,12 @@ class WindowDialogsMixin:
 
     def show_settings(self) -> None:
         models = (self.settings.dense_model, self.settings.sparse_model)
+        shared = list(self.settings.shared_indexes)
         dialog = self.settings_dialog()
         if dialog.exec():
+            if self.settings.shared_indexes != shared or dialog.secrets_changed:
+                self.shared.configure(configured_targets(self.settings.shared_indexes))
+                self.refresh_results()
             if (self.settings.dense_model, self.settings.sparse_model) != models:
                 # Vectors of another model are useless: re-encode now, in the background.
                 self.rescan()

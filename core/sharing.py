@@ -3,6 +3,7 @@ index and the configured shared ones together (core.shared has the parts)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -67,3 +68,50 @@ class SharedSearch:
         for r in self.remotes:
             r.close()
         self._pool.shutdown(wait=False)
+
+
+class SharedSearches:
+    """The shared indexes the settings name, searched beside the engine's own index. Setting
+    them is cheap (any thread); the clients and the query encoder are opened by the first
+    search after a change, on the thread that searches."""
+
+    def __init__(self, engine: Engine, targets: Sequence[SharedTarget] = ()) -> None:
+        self.engine = engine
+        self._targets = list(targets)
+        self._open: SharedSearch | None = None
+        self._stale: list[SharedSearch] = []
+        self._lock = threading.Lock()
+
+    @property
+    def targets(self) -> list[SharedTarget]:
+        return list(self._targets)
+
+    def configure(self, targets: Sequence[SharedTarget]) -> None:
+        with self._lock:
+            if list(targets) == self._targets and all(
+                    a.secret == b.secret for a, b in zip(targets, self._targets, strict=True)):
+                return
+            self._targets = list(targets)
+            if self._open is not None:
+                self._stale.append(self._open)
+                self._open = None
+
+    def search(self, query: str | Query, k: int = 20, mode: str = DEFAULT_MODE,
+               filters: Filters | None = None) -> SearchResult:
+        with self._lock:
+            stale, self._stale = self._stale, []
+            if self._targets and self._open is None:
+                self._open = SharedSearch(self.engine, self._targets)
+            shared = self._open
+        for old in stale:
+            old.close()
+        if shared is None:
+            return self.engine.search(query, k, mode, filters)
+        return shared.search(query, k, mode, filters)
+
+    def close(self) -> None:
+        self.configure([])
+        with self._lock:
+            stale, self._stale = self._stale, []
+        for old in stale:
+            old.close()
