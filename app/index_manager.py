@@ -61,6 +61,7 @@ class IndexManager(QDialog):
     retry_requested = Signal(list)  # paths; empty: every failed file
     pause_requested = Signal(bool)  # True: pause, False: resume
     stop_requested = Signal()
+    publish_requested = Signal(str)  # a root, to the shared index the window asks for
 
     def __init__(self, parent: QWidget | None, choose_folder: Callable[[], str | None],
                  confirm: Callable[[str, str], bool]) -> None:
@@ -87,8 +88,13 @@ class IndexManager(QDialog):
         self.remove_button = QPushButton("Remove…")
         self.rescan_button = QPushButton("Rescan")
         self.rescan_all_button = QPushButton("Rescan all")
+        self.publish_button = QPushButton("Publish…")
+        self.publish_button.setToolTip("Send the selected folder's index to a shared index "
+                                       "(Settings, Shared indexes), for a team to search")
+        self.can_publish = False  # set by the window: a shared index is configured
         buttons = QHBoxLayout()
-        for b in (self.add_button, self.remove_button, self.rescan_button):
+        for b in (self.add_button, self.remove_button, self.rescan_button,
+                  self.publish_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.rescan_all_button)
@@ -114,6 +120,11 @@ class IndexManager(QDialog):
         fl = QVBoxLayout(folders)
         fl.addWidget(self.roots, 1)
         fl.addLayout(buttons)
+        self.publish_status = QLabel()  # the last or running publish, said in words
+        self.publish_status.setObjectName("hint")
+        self.publish_status.setWordWrap(True)
+        self.publish_status.hide()
+        fl.addWidget(self.publish_status)
         fl.addWidget(ex_box)
 
         # -- problems tab --
@@ -192,6 +203,7 @@ class IndexManager(QDialog):
         self.add_button.clicked.connect(self._add)
         self.remove_button.clicked.connect(self._remove)
         self.rescan_button.clicked.connect(self._rescan)
+        self.publish_button.clicked.connect(self._publish)
         self.rescan_all_button.clicked.connect(lambda: self.rescan_requested.emit(None))
         self.apply_excludes.clicked.connect(self._apply_excludes)
         self.retry_button.clicked.connect(self._retry_selected)
@@ -303,6 +315,7 @@ class IndexManager(QDialog):
         root = self._root_status(self.selected_root())
         for b in (self.remove_button, self.rescan_button, self.apply_excludes, self.excludes):
             b.setEnabled(root is not None)
+        self.publish_button.setEnabled(root is not None and self.can_publish)
         if root is not None and not self.excludes.hasFocus():
             self.excludes.setPlainText("\n".join(root.excludes))
 
@@ -324,6 +337,18 @@ class IndexManager(QDialog):
         path = self.selected_root()
         if path:
             self.rescan_requested.emit(path)
+
+    def _publish(self) -> None:
+        path = self.selected_root()
+        if path:
+            self.publish_requested.emit(path)
+
+    def show_publishing(self, text: str, can_publish: bool) -> None:
+        """What publishing is doing (or did); whether a shared index is there to publish to."""
+        self.can_publish = can_publish
+        self.publish_status.setText(text)
+        self.publish_status.setVisible(bool(text))
+        self._selection_changed()
 
     def _apply_excludes(self) -> None:
         root = self._root_status(self.selected_root())

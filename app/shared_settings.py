@@ -113,7 +113,7 @@ class SharedIndexesSection(QWidget):
         self._secrets: dict[tuple[str, str], str] = {}  # (uri, user) -> secret typed here
         self.list = QListWidget()
         self.list.setObjectName("sharedIndexes")
-        self.list.setMaximumHeight(90)
+        self.list.setMaximumHeight(66)
         self.list.itemDoubleClicked.connect(lambda _: self.edit())
         self.add_button = QPushButton("Add…")
         self.add_button.clicked.connect(self.add)
@@ -134,7 +134,8 @@ class SharedIndexesSection(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         text = ("Search a team's index on a Milvus server beside this one; each result says "
-                "which index it comes from. Publish folders to one with `spyglass publish`.")
+                "which index it comes from. A folder is published to one from the index "
+                "manager (Publish…) or by “spyglass publish”.")
         if not client_installed():
             text = "Not available in this installation: " + INSTALL_HINT + "."
             self.add_button.setEnabled(False)

@@ -1,8 +1,8 @@
 """The main window: search field, filters, results and preview; indexing status at the bottom.
 This module assembles the window and its threads; its parts are mixed in from searching.py
 (searches), result_preview.py (selection, preview, explanation), result_actions.py (open,
-copy, exclude, context menu), index_status.py (indexing jobs, progress, status) and
-window_dialogs.py (index manager, settings).
+copy, exclude, context menu), index_status.py (indexing jobs, progress, status),
+window_dialogs.py (index manager, settings) and publishing.py (a folder to a shared index).
 
 Nothing here calls the engine directly: reads go to `self.reader` (search, preview,
 explanations, status) and writes to `self.indexer` (the writer thread). Results come back as
@@ -35,6 +35,7 @@ from app.filters import FilterBar
 from app.index_manager import IndexManager
 from app.index_status import IndexStatusMixin
 from app.preview import PreviewData, PreviewPane
+from app.publishing import PublishMixin
 from app.result_actions import ResultActionsMixin
 from app.result_preview import ResultPreviewMixin
 from app.search_field import SearchField
@@ -55,7 +56,7 @@ from core.watch import RootWatcher
 
 
 class MainWindow(SearchMixin, ResultPreviewMixin, ResultActionsMixin, IndexStatusMixin,
-                 WindowDialogsMixin, QMainWindow):
+                 WindowDialogsMixin, PublishMixin, QMainWindow):
     def __init__(self, engine: Engine, settings: Settings | None = None,
                  watch: bool = True) -> None:
         super().__init__()
@@ -105,6 +106,7 @@ class MainWindow(SearchMixin, ResultPreviewMixin, ResultActionsMixin, IndexStatu
             else None
 
         self._build()
+        self._build_publishing()
         self.reader.start()
         self.info.start()
         self.indexer.start()
@@ -258,6 +260,7 @@ class MainWindow(SearchMixin, ResultPreviewMixin, ResultActionsMixin, IndexStatu
         if self.watcher is not None:
             self.watcher.stop()
         self.indexer.stop()
+        self.stop_publishing()  # between two batches; the next publish resumes
         self.reader.stop()
         self.info.stop()
         self.shared.close()  # the reader has stopped: nothing searches them any more

@@ -17,6 +17,10 @@ from core.text.wordpiece import PieceOffsets
 MAX_TOKENS = 224  # leaves room for [CLS]/[SEP] and a short title prefix within 256
 OVERLAP_TOKENS = 24
 SEGMENT_CHARS = 100_000  # tokenize long texts in pieces to bound memory
+# A longer word is one [UNK] to the model (BERT's max_input_chars_per_word), yet it would count
+# as one piece: an 8 MB "word" made an 8 MB passage, whose encoding took ~600 MB. Counted as a
+# piece per this many characters, a passage stays under max_tokens x 100 characters.
+MAX_PIECE_CHARS = 100
 
 _SENTENCE_END = re.compile(r"[.!?;:]['\")\]]?\s*$")
 
@@ -30,7 +34,7 @@ class Span:
 def chunk_spans(text: str, tokenizer: Tokenizer, max_tokens: int = MAX_TOKENS,
                 overlap: int = OVERLAP_TOKENS) -> list[Span]:
     """Character spans of passages covering `text` (empty text -> no passages)."""
-    starts, ends = _token_offsets(text, tokenizer)
+    starts, ends = _split_long_pieces(*_token_offsets(text, tokenizer))
     n = len(starts)
     spans: list[Span] = []
     i = 0
@@ -102,6 +106,19 @@ def _token_offsets(text: str, tokenizer: Tokenizer) -> tuple[np.ndarray, np.ndar
     if not starts:
         return np.zeros(0, np.int32), np.zeros(0, np.int32)
     return np.concatenate(starts), np.concatenate(ends)
+
+
+def _split_long_pieces(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pieces longer than MAX_PIECE_CHARS cut into consecutive pieces of at most that many."""
+    lengths = ends - starts
+    if not (lengths > MAX_PIECE_CHARS).any():
+        return starts, ends
+    counts = np.maximum(1, -(-lengths // MAX_PIECE_CHARS))
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    owner = np.repeat(np.arange(len(starts)), counts)
+    new_starts = (starts[owner] + (np.arange(int(counts.sum())) - first) * MAX_PIECE_CHARS
+                  ).astype(np.int32)
+    return new_starts, np.minimum(new_starts + MAX_PIECE_CHARS, ends[owner]).astype(np.int32)
 
 
 # One per tokenizer (a worker has one): what it has learnt of chunks serves every file.

@@ -308,6 +308,8 @@ def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
         # ASCII JSON: a path with undecodable bytes holds lone surrogates, which \uXXXX escapes
         # carry through any terminal encoding (json.loads + os.fsencode give the bytes back).
         print(json.dumps(out, indent=2))
+        if result.note:  # e.g. a shared index that could not be reached
+            print(f"note: {result.note}", file=sys.stderr)
         return EXIT_OK
     if not result.hits:
         print("no results")

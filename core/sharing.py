@@ -16,6 +16,7 @@ from core.shared.federation import merge
 from core.shared.publish import PublishReport, models_record, publish
 from core.shared.remote_search import RemoteSearcher
 from core.shared.target import SharedIndexError, SharedTarget
+from core.store.catalog import Catalog
 
 
 def publish_folders(engine: Engine, folders: Sequence[str | Path], target: SharedTarget,
@@ -28,7 +29,12 @@ def publish_folders(engine: Engine, folders: Sequence[str | Path], target: Share
         if not any(resolved == r or resolved.startswith(r.rstrip("/") + "/") for r in indexed):
             raise SharedIndexError(f"{folder} is not in this index: index it first "
                                    f"(spyglass index {folder})")
-    return publish(engine.searcher.catalog, engine.index_dir, folders, target, text, progress)
+    # Its own connection: the window publishes on a thread of its own, beside searches.
+    catalog = Catalog.open(engine.index_dir)
+    try:
+        return publish(catalog, engine.index_dir, folders, target, text, progress)
+    finally:
+        catalog.close()
 
 
 class SharedSearch:

@@ -14,6 +14,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.shared.target import SharedTarget
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -129,7 +133,19 @@ def main() -> int:
     shot("06-failed-files.png")
     manager.close()
 
-    # 7. Settings.
+    # 8. A team's shared index (Milvus Lite here): a colleague's folder, published from their
+    # index, searched beside this one; the share is mounted under ~/Team on this machine.
+    team = publish_team_share(work, home / "Team")
+    if team is not None:
+        window.settings.shared_indexes = [team.to_settings()]
+        window.shared.configure([team])
+        window.field.setText("expense claims travel receipts")
+        window.search_now()
+        wait(lambda: window.last_outcome is not None and window.preview.data is not None
+             and window.last_outcome.query == "expense claims travel receipts", timeout=300)
+        shot("08-shared-index.png")
+
+    # 7. Settings (with the shared index of step 8 in its list).
     dialog = window.settings_dialog()
     dialog.move(360, 170)
     dialog.show()
@@ -140,6 +156,44 @@ def main() -> int:
     engine.close()
     shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+TEAM_DOCS = {
+    "Expense policy.md": "# Expense claims\n\nTravel receipts are scanned and attached to the "
+                         "claim within 30 days. Train tickets, hotel nights and meals on the "
+                         "road are refunded; taxis only after 22:00.\n",
+    "Onboarding.md": "# First week\n\nNew colleagues get a laptop, a badge and a mentor. The "
+                     "mentor walks them through the wiki, the build server and the coffee "
+                     "rota.\n",
+    "Meeting notes 2026-11.txt": "Team meeting, November. Agreed: the quarterly report moves "
+                                 "to the shared drive; budget for the conference trip approved; "
+                                 "the printer on floor 2 is replaced.\n",
+}
+
+
+def publish_team_share(work: Path, mounted: Path) -> SharedTarget | None:
+    """Index a colleague's folder in its own index and publish it to a Milvus Lite file;
+    the same files are copied where the share is mounted here. None without the extra."""
+    try:
+        import milvus_lite  # noqa: F401
+    except ImportError:
+        print("skipped 08-shared-index.png: the shared extra is not installed")
+        return None
+    from core.api import Engine
+    from core.shared.target import PathMapping, SharedTarget  # noqa: F811
+    from core.sharing import publish_folders
+
+    published = work / "colleague" / "srv" / "team"
+    published.mkdir(parents=True)
+    for name, text in TEAM_DOCS.items():
+        (published / name).write_text(text, encoding="utf-8")
+    shutil.copytree(published, mounted)
+    target = SharedTarget(uri=str(work / "team.db"), collection="team", label="team",
+                          mappings=(PathMapping(str(published), str(mounted)),))
+    with Engine.open(work / "colleague" / "index") as colleague:
+        colleague.index([published])
+        publish_folders(colleague, [published], target)
+    return target
 
 
 if __name__ == "__main__":

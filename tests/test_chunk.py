@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from core.chunk import MAX_TOKENS, chunk_spans
+from core.chunk import MAX_PIECE_CHARS, MAX_TOKENS, chunk_spans
 from core.encode.tokenizer import load_tokenizer
 
 
@@ -55,6 +55,20 @@ def test_token_dense_text_stays_small_in_memory(tokenizer) -> None:  # type: ign
     tracemalloc.stop()
     assert len(spans) > 2000 and spans[-1].end == len(text)
     assert peak < 40 * 2**20, f"peak {peak / 2**20:.0f} MB of Python allocations"
+
+
+def test_a_word_longer_than_the_model_reads_makes_bounded_passages(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    """A file of one 2 MB "word" once made a single 2 MB passage (one [UNK] piece to the model
+    for every 100,000 characters), whose encoding took hundreds of MB."""
+    word = "x" * 2_000_000
+    text = f"Before the blob. {word} After the blob."
+    spans = chunk_spans(text, tokenizer)
+    assert spans[0].start == 0 and spans[-1].end == len(text)
+    assert max(s.end - s.start for s in spans) <= MAX_TOKENS * MAX_PIECE_CHARS
+    assert all(b.start <= a.end for a, b in zip(spans, spans[1:], strict=False))  # no gap
+    # An ordinary long word (a URL-like run) is still inside one passage with its neighbours.
+    text = "See " + "y" * 150 + " for details."
+    assert [(s.start, s.end) for s in chunk_spans(text, tokenizer)] == [(0, len(text))]
 
 
 def _tokenizer_offsets(text: str, tokenizer) -> tuple[list[int], list[int]]:  # type: ignore[no-untyped-def]

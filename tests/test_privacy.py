@@ -16,8 +16,10 @@ import json
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +61,8 @@ _FILES = {"os.remove": 1, "os.rename": 2, "os.rmdir": 1, "os.mkdir": 1, "os.chmo
           "tempfile.mkdtemp": 1}
 _EXEC = {"subprocess.Popen", "os.system", "os.popen", "os.exec", "os.posix_spawn", "os.spawn",
          "os.startfile", "pty.spawn"}
+# The one host a configured shared index may reach (the second run); none in the first.
+_ALLOW = os.environ.get("SPYGLASS_AUDIT_ALLOW_HOST", "")
 _busy = False
 
 
@@ -98,10 +102,12 @@ def _hook(event, args):
             _log("net", event, [], repr(args)[:300])
         elif event in _SOCKET_ADDR and getattr(args[0], "family", None) in _INET:
             _log("net", event, [], repr(args[1:])[:300])
-            raise PermissionError(f"network access blocked by the privacy test: {event}")
+            if not (_ALLOW and isinstance(args[1], tuple) and args[1][:1] == (_ALLOW,)):
+                raise PermissionError(f"network access blocked by the privacy test: {event}")
         elif event in _NET:
             _log("net", event, [], repr(args)[:300])
-            raise PermissionError(f"network access blocked by the privacy test: {event}")
+            if not (_ALLOW and args and args[0] == _ALLOW):
+                raise PermissionError(f"network access blocked by the privacy test: {event}")
         elif event == "sqlite3.connect":
             _log("write", event, [_path(args[0])] if args[0] != ":memory:" else [])
     finally:
@@ -146,6 +152,8 @@ class AuditedRun:
     events: list[dict] = field(default_factory=list)
     runs: list[subprocess.CompletedProcess] = field(default_factory=list)
     strace: list[str] | None = None  # raw strace lines, None when strace was not usable
+    env: dict[str, str] = field(default_factory=dict)  # what the audited commands ran with
+    traced: bool = False
 
 
 def _write_generated_docs(folder: Path) -> None:
@@ -232,7 +240,7 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> AuditedRun:
                       before=before, after=Snapshot.take(docs),
                       events=[json.loads(line) for line in
                               log.read_text(encoding="utf-8").splitlines()],
-                      runs=runs, strace=strace)
+                      runs=runs, strace=strace, env=env, traced=traced)
 
 
 def test_the_audited_run_worked(audited: AuditedRun) -> None:
@@ -258,6 +266,61 @@ def test_no_network_access(audited: AuditedRun) -> None:
         pytest.skip("strace not usable here: native code was not watched")
     inet = [line for line in audited.strace if re.search(r"\b(?:AF_INET6?|PF_INET6?)\b", line)]
     assert inet == []
+
+
+def test_a_configured_shared_index_is_the_only_host_reached(audited: AuditedRun) -> None:
+    """With a shared index configured, the sockets opened go to its host and nowhere else. The
+    host is a listener on this machine that hangs up at once (a server that is not Milvus):
+    the search then gives the local results with a note."""
+    pytest.importorskip("pymilvus", reason="the shared extra (pymilvus) is needed")
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def hang_up() -> None:
+        while not stop.is_set():
+            try:
+                listener.accept()[0].close()
+            except TimeoutError:
+                continue
+
+    server = threading.Thread(target=hang_up, daemon=True)
+    server.start()
+    log = Path(audited.env["SPYGLASS_AUDIT_LOG"])
+    seen = len(log.read_text(encoding="utf-8").splitlines())
+    trace = audited.base / "audit" / "strace-shared.txt"
+    prefix = _strace(trace) if audited.traced else []
+    try:
+        run = subprocess.run([*prefix, *SPYGLASS, "--index", str(audited.index), "search",
+                              "lighthouse keeper", "--remote", f"http://127.0.0.1:{port}",
+                              "--json"], capture_output=True, text=True, timeout=600, cwd=REPO,
+                             env={**audited.env, "SPYGLASS_AUDIT_ALLOW_HOST": "127.0.0.1"})
+    finally:
+        stop.set()
+        server.join()
+        listener.close()
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout), "the local results still come"
+    assert "127.0.0.1" in run.stderr and "reached" in run.stderr  # the note says why not
+    events = [json.loads(line) for line in
+              log.read_text(encoding="utf-8").splitlines()[seen:]]
+    net = [e for e in events if e["kind"] == "net"]
+    # Creating a socket names no address, and urllib3 (under pymilvus) probes for IPv6 on import
+    # by binding a socket to ::1 port 0, which sends nothing; every connect and name lookup
+    # names the one host.
+    probe = {"event": "socket.bind", "detail": "(('::1', 0),)"}
+    assert [e for e in net if e["event"] != "socket.__new__" and "127.0.0.1" not in e["detail"]
+            and {k: e[k] for k in probe} != probe] == []
+    if not audited.traced:
+        return  # native code (gRPC) not watched here; the Python side was
+    connects = [line for line in trace.read_text(encoding="utf-8").splitlines()
+                if re.match(r"^\d+\s+connect\(", line) and "AF_INET" in line]
+    assert connects, "the shared index was tried"
+    # gRPC may dial the IPv4 host as an IPv4-mapped IPv6 address: the same host.
+    to_host = re.compile(rf'sin6?_port=htons\({port}\).*(?:inet_addr\("127\.0\.0\.1"\)'
+                         r'|"::ffff:127\.0\.0\.1")')
+    assert [c for c in connects if not to_host.search(c)] == []
 
 
 def test_documents_are_never_changed(audited: AuditedRun) -> None:

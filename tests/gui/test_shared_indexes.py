@@ -17,7 +17,7 @@ from app.window import MainWindow
 from core.api import Engine
 from core.settings import Settings, config_path
 from core.shared.target import PathMapping, SharedTarget, load_secret, secrets_path
-from core.sharing import publish_folders
+from core.sharing import SharedSearch, publish_folders
 from tests.gui.conftest import OPTIONS, WAIT_MS, names, search
 from tests.gui.conftest import test_settings as window_settings
 
@@ -156,3 +156,41 @@ def test_shared_results_come_beside_local_ones(qtbot, make_window, indexed: Engi
     paths = search(qtbot, window, "espresso machine descaling")
     assert all(not i.hit.source for i in window.model.items)
     assert not [p for p in paths if p.startswith(str(mounted))]
+
+
+def test_a_folder_is_published_from_the_index_manager(qtbot, make_window, indexed: Engine,
+                                                      library: Path, tmp_path: Path) -> None:
+    target = SharedTarget(uri=str(tmp_path / "office.db"), collection="office", label="office")
+    window: MainWindow = make_window(indexed)
+    manager = window.show_index_manager()
+    qtbot.waitUntil(lambda: manager.selected_root() == str(library), timeout=WAIT_MS)
+    assert not manager.publish_button.isEnabled()  # no shared index to publish to yet
+    window.publish_folder(str(library))
+    assert "Add a shared index" in manager.publish_status.text()
+
+    window.settings.shared_indexes = [target.to_settings()]
+    manager.show_publishing("", bool(window.shared_targets()))
+    assert manager.publish_button.isEnabled()
+    asked: list[str] = []
+    window.confirm = lambda title, text: asked.append(text) or True
+    manager.publish_button.click()
+    assert "“office”" in asked[0] and str(library) in asked[0]
+    qtbot.waitUntil(lambda: window.publishing is None, timeout=WAIT_MS)
+    files = indexed.status(list_limit=0).files
+    text = manager.publish_status.text()
+    assert text.startswith(f"Published {library} to “office”: ") and "0 removed" in text
+    sent = sum(n for state, n in files.items() if state == "indexed")
+    assert f"{sent} files" in text
+
+    # What went there is searchable as the shared index, under its name.
+    shared = SharedSearch(indexed, [target], local=False)
+    try:
+        hit = shared.search("sourdough bread", k=1).hits[0]
+    finally:
+        shared.close()
+    assert (Path(hit.path).name, hit.source) == ("bread.txt", "office")
+
+    manager.publish_button.click()  # nothing changed: nothing sent
+    qtbot.waitUntil(lambda: window.publishing is None, timeout=WAIT_MS)
+    assert f"0 files (0 passages) sent, 0 removed, {sent} unchanged" in \
+        manager.publish_status.text()
