@@ -133,8 +133,8 @@ def shared_preview(hit: Hit, query: str) -> PreviewData:
     return PreviewData(hit.path, hit.title, hit.format, text, 0,
                        [(hit.passage_id, 0, end, hit.page)], hits, 0, [(0, end)],
                        hit.size, hit.mtime,
-                       origin=f"the passage that matched, from the shared index “{hit.source}”"
-                              " (open the file to read all of it)")
+                       origin=f"from the shared index “{hit.source}”: the passage that "
+                              "matched (open the file for all of it)")
 
 
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -180,6 +180,8 @@ class PreviewPane(QWidget):
         self.path.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.info = QLabel()
         self.info.setObjectName("previewInfo")
+        self.info.setWordWrap(True)  # a long line (OCR, shared index) wraps, never widens the pane
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.page = QLabel()
         self.page.setObjectName("previewPage")
         self.hit_label = QLabel()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,17 +16,19 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from app.shared_settings import SharedIndexesSection
-from app.theme import hint
+from app.theme import accept_buttons, hint
 from core.encode.manifest import ModelError, dense_models, sparse_models
 from core.indexer import IndexOptions
 from core.settings import Settings, default_index_dir
@@ -155,14 +158,22 @@ class SettingsDialog(QDialog):
         self.shared = SharedIndexesSection(settings.shared_indexes)
         form.addRow("Shared indexes:", self.shared)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_buttons(self, QDialogButtonBox.StandardButton.Save)
+        # The form scrolls: with every section it is taller than a small laptop's screen, and
+        # the Save button must stay in view.
+        body = QWidget()
+        body.setLayout(form)
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
-        self.resize(560, self.sizeHint().height())
+        screen = self.screen().availableGeometry().height() if self.screen() else 800
+        wanted = body.sizeHint().height() + buttons.sizeHint().height() + 40
+        self.resize(max(560, body.sizeHint().width() + 40), min(wanted, int(screen * 0.9)))
 
     def apply(self) -> Settings:
         """Copy the widgets into the settings object and save it."""

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.theme import hint
+from app.theme import accept_buttons, hint
 from core.shared.milvus import INSTALL_HINT
 from core.shared.target import (
     DEFAULT_COLLECTION,
@@ -75,10 +75,7 @@ class SharedIndexDialog(QDialog):
         form.addRow("", hint("One per line, FOLDER_AS_PUBLISHED=FOLDER_HERE, so that opening a "
                               "result finds the file where the share is mounted on this "
                               "machine. https:// addresses use TLS."))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = accept_buttons(self, QDialogButtonBox.StandardButton.Ok)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)

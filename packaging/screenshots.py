@@ -143,6 +143,9 @@ def main() -> int:
         window.search_now()
         wait(lambda: window.last_outcome is not None and window.preview.data is not None
              and window.last_outcome.query == "expense claims travel receipts", timeout=300)
+        row = next(i for i, item in enumerate(window.model.items) if item.hit.source)
+        window.results.setCurrentIndex(window.model.index(row))  # its preview, said so
+        wait(lambda: window.preview.data is not None and bool(window.preview.data.origin))
         shot("08-shared-index.png")
 
     # 7. Settings (with the shared index of step 8 in its list).
