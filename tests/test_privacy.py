@@ -398,8 +398,15 @@ def test_index_folder_is_private(audited: AuditedRun, tmp_path: Path) -> None:
     existing.mkdir(mode=0o755)
     existing.chmod(0o755)
     for index in (fresh, existing):
-        run = subprocess.run([*SPYGLASS, "--index", str(index), "status"], capture_output=True,
-                             text=True, timeout=120, cwd=REPO, preexec_fn=lambda: os.umask(0))
+        # The umask is inherited, not set by a preexec_fn: that forces a plain fork, whose
+        # atfork handlers restart gRPC's poller in the child (loaded here by the shared-index
+        # tests), and closing the child's fds then aborted it (epoll_wait: bad file descriptor).
+        umask = os.umask(0)
+        try:
+            run = subprocess.run([*SPYGLASS, "--index", str(index), "status"],
+                                 capture_output=True, text=True, timeout=120, cwd=REPO)
+        finally:
+            os.umask(umask)
         assert run.returncode == 0, run.stderr
         assert stat.S_IMODE(index.stat().st_mode) == 0o700, index
 
