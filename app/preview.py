@@ -91,9 +91,7 @@ def load_preview(engine: Engine, path: str, query: str, passage_ids: list[int],
         passages = [(pid, s - offset, e - offset, pg) for pid, s, e, pg in passages
                     if s >= offset and e <= offset + len(text)]
         focus -= offset
-    parsed = parse_query(query) if query else None
-    stems = query_stems([*parsed.words, *parsed.phrases]) if parsed else set()
-    hits = match_spans(text, stems) if stems else []
+    hits = _query_hits(text, query)
     matched = _union([(ranges[p][0] - offset, ranges[p][1] - offset) for p in passage_ids
                       if p in ranges and ranges[p][0] >= offset])
     try:
@@ -123,9 +121,7 @@ def shared_preview(hit: Hit, query: str) -> PreviewData:
     """A result of a shared index: this machine has only the passage the shared index keeps
     (its other passages live on the server), shown with the query's words marked."""
     text = hit.snippet.text.replace("\r\n", " \n").replace("\r", "\n")
-    parsed = parse_query(query) if query else None
-    stems = query_stems([*parsed.words, *parsed.phrases]) if parsed else set()
-    hits = match_spans(text, stems) if stems else []
+    hits = _query_hits(text, query)
     end = len(text)
     q = _utf16_positions(text)  # Qt counts UTF-16 code units
     if q is not None:
@@ -135,6 +131,13 @@ def shared_preview(hit: Hit, query: str) -> PreviewData:
                        hit.size, hit.mtime,
                        origin=f"from the shared index “{hit.source}”: the passage that "
                               "matched (open the file for all of it)")
+
+
+def _query_hits(text: str, query: str) -> list[tuple[int, int]]:
+    """Where the query's words and phrases occur in `text` (character offsets)."""
+    parsed = parse_query(query) if query else None
+    stems = query_stems([*parsed.words, *parsed.phrases]) if parsed else set()
+    return match_spans(text, stems) if stems else []
 
 
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

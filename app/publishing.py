@@ -17,7 +17,7 @@ from app.workers import EngineRunner
 from core.api import Engine
 from core.settings import Settings
 from core.shared.publish import PublishReport
-from core.shared.target import SharedTarget, configured_targets
+from core.shared.target import SharedTarget, load_secret
 from core.sharing import publish_folders
 
 
@@ -65,14 +65,16 @@ class PublishMixin:
             self._ask_shared
         self.publisher.start()
 
-    def shared_targets(self) -> list[SharedTarget]:
-        return configured_targets(self.settings.shared_indexes) if client_installed() else []
+    def can_publish(self) -> bool:
+        """A shared index is configured and its client installed (no secret is read)."""
+        return bool(self.settings.shared_indexes) and client_installed()
 
     def publish_folder(self, folder: str) -> None:
         if self.publishing is not None:
             self._say_publishing("One publish at a time: wait for the one running to finish.")
             return
-        targets = self.shared_targets()
+        targets = [SharedTarget.from_settings(e) for e in self.settings.shared_indexes] \
+            if client_installed() else []
         if not targets:
             self._say_publishing("Add a shared index in the settings first (Shared indexes).")
             return
@@ -89,8 +91,9 @@ class PublishMixin:
         engine, bridge = self.engine, self.publish_bridge
         self.publishing = (folder, target)
         self._say_publishing(f"Publishing {folder} to “{target.name}”…")
-        self.publisher.submit("publish", lambda: publish_folders(engine, [folder], target,
-                                                                 progress=bridge))
+        # The secret is read on the publishing thread, with the rest of the work.
+        self.publisher.submit("publish", lambda: publish_folders(
+            engine, [folder], target.with_secret(load_secret(target)), progress=bridge))
 
     def stop_publishing(self) -> None:
         """Stop a publish between two batches and end the thread (it resumes next time)."""
@@ -120,7 +123,7 @@ class PublishMixin:
         self.publish_text = text
         self.message.setText(text)
         if self.manager is not None:
-            self.manager.show_publishing(text, bool(self.shared_targets()))
+            self.manager.show_publishing(text, self.can_publish())
 
     def _ask_shared(self, targets: list[SharedTarget]) -> SharedTarget | None:
         names = [f"{t.name} — {t.uri} ({t.collection})" for t in targets]

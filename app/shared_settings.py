@@ -4,6 +4,7 @@ token goes to the user-only secrets file (core.shared.target), never into the se
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 
 from PySide6.QtCore import Qt
@@ -34,7 +35,9 @@ from core.shared.target import (
 )
 
 
+@functools.cache
 def client_installed() -> bool:
+    """The `shared` extra is installed (it cannot appear while the app runs)."""
     return importlib.util.find_spec("pymilvus") is not None
 
 

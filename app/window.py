@@ -5,7 +5,8 @@ copy, exclude, context menu), index_status.py (indexing jobs, progress, status),
 window_dialogs.py (index manager, settings) and publishing.py (a folder to a shared index).
 
 Nothing here calls the engine directly: reads go to `self.reader` (search, preview,
-explanations, status) and writes to `self.indexer` (the writer thread). Results come back as
+explanations, status), writes to `self.indexer` (the writer thread), and publishing to a
+shared index to `self.publisher`. Results come back as
 signals tagged with request ids, and anything stale is dropped.
 
 Seams for tests (plain attributes): `open_url(QUrl) -> bool`, `choose_folder() -> str | None`,

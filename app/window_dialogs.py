@@ -43,7 +43,7 @@ class WindowDialogsMixin:
             self.manager.pause_requested.connect(self.set_paused)
             self.manager.stop_requested.connect(self.stop_indexing)
             self.manager.publish_requested.connect(self.publish_folder)
-            self.manager.show_publishing(self.publish_text, bool(self.shared_targets()))
+            self.manager.show_publishing(self.publish_text, self.can_publish())
         if self.status is not None:
             self.manager.show_status(self.status)
         self.manager.show_progress(self.progress if self.indexer.busy else None,
@@ -65,7 +65,7 @@ class WindowDialogsMixin:
                 self.shared.configure(configured_targets(self.settings.shared_indexes))
                 self.refresh_results()
                 if self.manager is not None:
-                    self.manager.show_publishing(self.publish_text, bool(self.shared_targets()))
+                    self.manager.show_publishing(self.publish_text, self.can_publish())
             if (self.settings.dense_model, self.settings.sparse_model) != models:
                 # Vectors of another model are useless: re-encode now, in the background.
                 self.rescan()

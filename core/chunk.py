@@ -113,7 +113,7 @@ def _split_long_pieces(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray
     lengths = ends - starts
     if not (lengths > MAX_PIECE_CHARS).any():
         return starts, ends
-    counts = np.maximum(1, -(-lengths // MAX_PIECE_CHARS))
+    counts = -(-lengths // MAX_PIECE_CHARS)  # ceil: pieces are never empty
     first = np.repeat(np.cumsum(counts) - counts, counts)
     owner = np.repeat(np.arange(len(starts)), counts)
     new_starts = (starts[owner] + (np.arange(int(counts.sum())) - first) * MAX_PIECE_CHARS

@@ -88,14 +88,10 @@ class SharedSearches:
         self._stale: list[SharedSearch] = []
         self._lock = threading.Lock()
 
-    @property
-    def targets(self) -> list[SharedTarget]:
-        return list(self._targets)
-
     def configure(self, targets: Sequence[SharedTarget]) -> None:
+        wanted = [(t, t.secret) for t in targets]  # a target's equality leaves its secret out
         with self._lock:
-            if list(targets) == self._targets and all(
-                    a.secret == b.secret for a, b in zip(targets, self._targets, strict=True)):
+            if wanted == [(t, t.secret) for t in self._targets]:
                 return
             self._targets = list(targets)
             if self._open is not None:
@@ -106,13 +102,20 @@ class SharedSearches:
                filters: Filters | None = None) -> SearchResult:
         with self._lock:
             stale, self._stale = self._stale, []
-            if self._targets and self._open is None:
-                self._open = SharedSearch(self.engine, self._targets)
-            shared = self._open
+            targets, shared = self._targets, self._open
         for old in stale:
             old.close()
-        if shared is None:
+        if not targets:
             return self.engine.search(query, k, mode, filters)
+        if shared is None:
+            # Outside the lock: opening loads the query encoder, and `configure` (the UI
+            # thread) must never wait for that.
+            shared = SharedSearch(self.engine, targets)
+            with self._lock:
+                if self._targets is targets and self._open is None:
+                    self._open = shared
+                else:  # reconfigured meanwhile: this search only, closed by the next one
+                    self._stale.append(shared)
         return shared.search(query, k, mode, filters)
 
     def close(self) -> None:

@@ -169,7 +169,7 @@ def test_a_folder_is_published_from_the_index_manager(qtbot, make_window, indexe
     assert "Add a shared index" in manager.publish_status.text()
 
     window.settings.shared_indexes = [target.to_settings()]
-    manager.show_publishing("", bool(window.shared_targets()))
+    manager.show_publishing("", window.can_publish())
     assert manager.publish_button.isEnabled()
     asked: list[str] = []
     window.confirm = lambda title, text: asked.append(text) or True
