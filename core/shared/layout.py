@@ -2,9 +2,11 @@
 
 `<name>`: a row per passage, keyed by the publisher's passage id: where it is (path, offsets,
 page, section), the file's details (title, format, extension, mtime, size, source folder), its
-text (whole or an excerpt), and three vectors, one per list: `keyword` (BM25 as a sparse
-vector, core.shared.bm25_terms), `sparse` (the learned related-terms weights) and `dense` (the
-meaning vector, int8 x scale as floats, so inner products are those of the local index).
+text (whole or an excerpt), and the vectors of the three lists: `keyword` (BM25 as a sparse
+vector, core.shared.bm25_terms), `sparse` (the learned related-terms weights), `dense` (the
+meaning vector, int8 x scale as floats, so inner products are those of the local index) and
+`binary` (its sign bits: candidates by Hamming distance, rescored with `dense`, as the local
+index finds them, so both keep and miss the same passages).
 `<name>_meta`: the models' digests (a mismatch is refused) and the collection statistics.
 `<name>_terms`: document frequencies, the IDF table of both sparse lists, by term key.
 Milvus needs a vector field in every collection: the sidecars carry a 2-d placeholder.
@@ -44,9 +46,10 @@ HIT_FIELDS = ["file_id", "path", "title", "format", "mtime", "size", "start", "e
 
 
 def create_collections(client: Any, names: Names, dim: int, dense_index: str = "FLAT") -> None:
-    """The three collections, where missing. FLAT dense search is exact (and the only kind
-    besides IVF_FLAT that Milvus Lite runs); a server can take IVF_FLAT, HNSW or an IVF with
-    refinement at millions of passages (docs/scaling.md)."""
+    """The three collections, where missing. Dense search is a Hamming search of `binary`
+    (BIN_FLAT: exhaustive, as the local index below 250k vectors) whose candidates are then
+    scored exactly on `dense` (FLAT, restricted to them); a server at millions of passages can
+    take BIN_IVF_FLAT for the candidates (docs/scaling.md)."""
     from pymilvus import DataType
 
     if not client.has_collection(names.passages):
@@ -68,11 +71,13 @@ def create_collections(client: Any, names: Names, dim: int, dense_index: str = "
         s.add_field("keyword", DataType.SPARSE_FLOAT_VECTOR)
         s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
         s.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
+        s.add_field("binary", DataType.BINARY_VECTOR, dim=dim)
         params = client.prepare_index_params()
         params.add_index("keyword", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
         params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
         params.add_index("dense", index_type=dense_index, metric_type="IP",
                          **({"params": {"nlist": 1024}} if dense_index.startswith("IVF") else {}))
+        params.add_index("binary", index_type="BIN_FLAT", metric_type="HAMMING")
         client.create_collection(names.passages, schema=s, index_params=params)
     for name, key_type in ((names.meta, "VARCHAR"), (names.terms, "INT64")):
         if client.has_collection(name):
@@ -88,6 +93,13 @@ def create_collections(client: Any, names: Names, dim: int, dense_index: str = "
         params = client.prepare_index_params()
         params.add_index("v", index_type="FLAT", metric_type="L2")
         client.create_collection(name, schema=s, index_params=params)
+
+
+def has_binary(client: Any, names: Names) -> bool:
+    """Whether the passages collection has the `binary` field (collections published before it
+    was added have not: they are searched with exact dense scores)."""
+    fields = client.describe_collection(names.passages).get("fields", [])
+    return any(f.get("name") == "binary" for f in fields)
 
 
 def clip_utf8(text: str, limit: int) -> str:

@@ -34,13 +34,14 @@ from core.shared.layout import (
     Names,
     clip_utf8,
     create_collections,
+    has_binary,
     quote,
 )
 from core.shared.milvus import connect, explain
 from core.shared.publish_state import FileRecord, PublishState
 from core.shared.target import SharedIndexError, SharedTarget
 from core.store.catalog import Catalog
-from core.store.codec import blob_to_dense, blob_to_sparse
+from core.store.codec import binary_codes, blob_to_dense, blob_to_sparse
 from core.store.index_models import stored_models
 
 TEXT_MODES = ("full", "excerpt", "none")
@@ -175,6 +176,11 @@ class _Publisher:
         """Collections in place, models checked, and BM25's average length fixed for the
         collection (the first publisher's index sets it)."""
         create_collections(self.client, self.names, int(self.ours["dims"]))
+        if not has_binary(self.client, self.names):
+            raise SharedIndexError(
+                f"the collection {self.target.collection!r} was made by an earlier version of "
+                "Spyglass (it has no binary field for meaning candidates): publish to a new "
+                "collection, or drop this one and publish again")
         meta = read_meta(self.client, self.names)
         theirs = meta.get("models")
         if theirs is not None and not same_models(self.ours, theirs):
@@ -247,6 +253,7 @@ class _Publisher:
         for (pid, fid, start, end, page, section, text, _, title, _, fmt, mtime, size,
              dense, scale, sparse) in rows:
             f = by_id[fid]
+            q = blob_to_dense(dense)
             terms, length = counts.get(pid, ({}, 0))
             keyword = bm25_terms.document_weights(terms, length, avgdl)
             piece_ids, weights = blob_to_sparse(sparse)
@@ -269,7 +276,8 @@ class _Publisher:
                 "section": clip_utf8(section or "", 1024), "text": self._text(text),
                 "keyword": keyword,
                 "sparse": dict(zip(piece_ids.tolist(), weights.tolist(), strict=True)),
-                "dense": (blob_to_dense(dense).astype(np.float32) * np.float32(scale)).tolist(),
+                "dense": (q.astype(np.float32) * np.float32(scale)).tolist(),
+                "binary": binary_codes(q[None, :])[0].tobytes(),
             })
         old = self.state.records(by_id[fid].path for fid in ids)
         if old:  # whatever the path had there before, including rows of a killed run

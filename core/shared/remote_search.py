@@ -1,11 +1,12 @@
 """Searching a shared index: the local searcher's rounds, with Milvus computing the lists.
 
 Each list is the local one's counterpart (keyword: FTS5's BM25 as a sparse inner product,
-core.shared.bm25_terms; sparse: the word pieces weighted by the shared index's IDF; dense: the
-same int8 vectors, scored exactly), fused by the same file-level convex fusion with the same
-weights, and hybrid-prf runs the same feedback round (core.search.prf), so a shared index
-answers as a local index of the same documents would. Filters go to Milvus as a filter
-expression; phrases and exclusions are checked on the passages found (Milvus has no FTS5).
+core.shared.bm25_terms; sparse: the word pieces weighted by the shared index's IDF; dense:
+candidates by the sign bits' Hamming distance, rescored with the same int8 vectors), fused by
+the same file-level convex fusion with the same weights, and hybrid-prf runs the same feedback
+round (core.search.prf), so a shared index answers as a local index of the same documents
+would. Filters go to Milvus as a filter expression; phrases and exclusions are checked on the
+passages found (Milvus has no FTS5).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 from core.encode.manifest import model_digest
 from core.pathcodec import from_db, to_db
 from core.search.fusion import Fused, best_per_file, fuse_files, interpolate, single_list
+from core.search.lists import DENSE_MULTIPLIER
 from core.search.prf import (
     SECOND_ROUND_WEIGHTS,
     PrfParams,
@@ -40,6 +42,7 @@ from core.shared.layout import (
     STAT_KEYWORD_TOKENS,
     STAT_PASSAGES,
     Names,
+    has_binary,
     quote,
 )
 from core.shared.milvus import connect, explain
@@ -62,6 +65,7 @@ class RemoteSearcher:
         self._encoder = encoder
         self._client: Any = None
         self._models: dict[str, Any] | None = None
+        self._binary = False  # the collection has sign-bit candidates (see _dense)
         self._tokenizer = bm25_terms.Tokenizer()
         self._lock = threading.Lock()
         self.weights = dict(HYBRID_WEIGHTS)
@@ -105,6 +109,11 @@ class RemoteSearcher:
                     f"the shared index {self.target.name!r} was made with models this version "
                     "of Spyglass does not ship: update Spyglass on this machine or on the "
                     "publisher")
+            try:
+                self._binary = has_binary(client, self.names)
+            except Exception:
+                client.close()
+                raise
             self._client, self._models = client, models
         return self._client
 
@@ -243,7 +252,21 @@ class RemoteSearcher:
 
     def _dense(self, vector: np.ndarray, k: int, expr: str, owner: dict[int, int]
                ) -> dict[int, float]:
-        return self._ann("dense", vector.astype(np.float32).tolist(), k, expr, owner)
+        dense = vector.astype(np.float32).tolist()
+        if not self._binary:
+            return self._ann("dense", dense, k, expr, owner)
+        # As core.search.lists.dense: the nearest sign codes by Hamming distance, then the
+        # int8 scores of those only. An exact dense search would find passages the local index
+        # misses, and fusion's normalisation would then rank near-ties differently.
+        want = k * DENSE_MULTIPLIER * (1 if not expr else 5)
+        found = self._client.search(
+            self.names.passages, data=[np.packbits(vector > 0).tobytes()], anns_field="binary",
+            limit=min(want, 16384), filter=expr, output_fields=[], timeout=SEARCH_TIMEOUT_S,
+            search_params={"metric_type": "HAMMING"})
+        ids = [int(hit["id"]) for hit in found[0]]
+        if not ids:
+            return {}
+        return self._ann("dense", dense, k, f"id in [{', '.join(map(str, ids))}]", owner)
 
     def _ann(self, field: str, vector: Any, k: int, expr: str, owner: dict[int, int]
              ) -> dict[int, float]:
