@@ -124,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shared", action="store_true",
                    help="with --dataset: publish it to a shared index (Milvus Lite, or "
                    "$SPYGLASS_MILVUS_URI) and compare searching it with the local index "
-                   "(bench/results/shared-<collection>.md)")
+                   "(bench/results/shared-<collection>.md); with --tree and --index: publish "
+                   "that complete index, time incremental publishes and compare latency "
+                   "(bench/results/shared-<tree>.md)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--results", metavar="DIR", default="bench/results")
 
@@ -455,9 +457,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(ocr_result.to_json(), indent=2))
         return EXIT_OK if ocr_result.ok else EXIT_ERROR
+    if args.shared and args.tree:
+        if not args.index:
+            _error("--shared --tree needs --index INDEX: a complete index of that tree")
+            return EXIT_USAGE
+        from core.benchmark import shared_scale
+        scale = shared_scale.run(Path(args.tree), Path(args.index), queries=args.queries,
+                                 log=log)
+        path = out / f"shared-{scale.tree}.md"
+        path.write_text(scale.markdown(command), encoding="utf-8")
+        print(f"written: {path}")
+        return EXIT_OK
     if args.shared:
         if not args.dataset:
-            _error("--shared needs --dataset DIR")
+            _error("--shared needs --dataset DIR or --tree DIR --index INDEX")
             return EXIT_USAGE
         from core.benchmark import shared
         parity = shared.run(Path(args.dataset), log=log)

@@ -181,7 +181,7 @@ def tree_queries(index: Path, n: int, seed: int = 0) -> list[str]:
     return out
 
 
-def _percentiles(samples: list[float]) -> dict[str, float]:
+def percentiles(samples: list[float]) -> dict[str, float]:
     a = np.asarray(samples)
     return {"p50": round(float(np.percentile(a, 50)), 2),
             "p95": round(float(np.percentile(a, 95)), 2)}
@@ -198,7 +198,7 @@ def measure_latency(index: Path, queries: Sequence[str], log: Callable[[str], No
                 started = time.perf_counter()
                 engine.search(literal_query(q), k=10, mode=mode)
                 lat.append((time.perf_counter() - started) * 1000)
-            out[mode] = _percentiles(lat)
+            out[mode] = percentiles(lat)
             log(f"{mode}: p50 {out[mode]['p50']} ms, p95 {out[mode]['p95']} ms")
         encoder = engine.searcher.encoder
         out.update(_peer_latency(index, queries, encoder, log))
@@ -219,7 +219,7 @@ def _peer_latency(index: Path, queries: Sequence[str], encoder, log: Callable[[s
         started = time.perf_counter()
         fts(q, 10)
         lat.append((time.perf_counter() - started) * 1000)
-    out["fts5"] = _percentiles(lat)
+    out["fts5"] = percentiles(lat)
     log(f"fts5 alone: p50 {out['fts5']['p50']} ms, p95 {out['fts5']['p95']} ms")
 
     pids, texts = [], []
@@ -239,7 +239,7 @@ def _peer_latency(index: Path, queries: Sequence[str], encoder, log: Callable[[s
         if tokens.ids and tokens.ids[0]:
             retriever.retrieve(tokens, k=10, show_progress=False)
         lat.append((time.perf_counter() - started) * 1000)
-    out["bm25s"] = _percentiles(lat)
+    out["bm25s"] = percentiles(lat)
     log(f"bm25s: p50 {out['bm25s']['p50']} ms, p95 {out['bm25s']['p95']} ms")
     del retriever
 
@@ -264,7 +264,7 @@ def _peer_latency(index: Path, queries: Sequence[str], encoder, log: Callable[[s
             fused[pid] = fused.get(pid, 0.0) + 1 / (60 + rank)
         sorted(fused.items(), key=lambda kv: -kv[1])[:10]
         lat.append((time.perf_counter() - started) * 1000)
-    out["dense-fp32-rrf"] = _percentiles(lat)
+    out["dense-fp32-rrf"] = percentiles(lat)
     log(f"dense-fp32-rrf: p50 {out['dense-fp32-rrf']['p50']} ms, "
         f"p95 {out['dense-fp32-rrf']['p95']} ms")
     conn.close()
