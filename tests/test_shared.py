@@ -17,8 +17,9 @@ import pytest
 from core.api import Engine
 from core.search.query import literal_query
 from core.search.searcher import MODES
+from core.shared import publish as publish_module
 from core.shared.layout import STAT_PASSAGES, Names
-from core.shared.milvus import connect
+from core.shared.milvus import connect, upsert_columns
 from core.shared.publish import state_path
 from core.shared.target import (
     PathMapping,
@@ -48,7 +49,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, Path]:
 
 
 def _target(tmp_path: Path, **kw) -> SharedTarget:
-    return SharedTarget(uri=str(tmp_path / "team.db"), collection="team", **kw)
+    return SharedTarget(uri=str(tmp_path / "team.db"), **{"collection": "team", **kw})
 
 
 def _remote_rows(target: SharedTarget) -> list[dict]:
@@ -87,6 +88,39 @@ def test_published_index_answers_as_the_local_one(indexed, tmp_path: Path) -> No
         shared.close()
     again = publish_folders(engine, [docs], target)  # nothing changed: nothing sent
     assert (again.files_sent, again.files_unchanged) == (0, len(TOPICS))
+
+
+class _RowsOnly:
+    """A client that offers only MilvusClient's public, row-based upsert."""
+
+    def __init__(self, client) -> None:
+        self.upsert = client.upsert
+
+
+def test_rows_sent_by_columns_and_by_rows_are_stored_the_same(indexed, tmp_path: Path,
+                                                              monkeypatch) -> None:
+    engine, docs = indexed
+    probe = connect(_target(tmp_path))
+    assert hasattr(probe, "_get_connection")  # the installed pymilvus takes the column path
+    probe.close()
+    fields = ["id", "path", "title", "text", "mtime", "page", "keyword", "sparse", "dense",
+              "binary"]
+    stored = []
+    for collection, rows_only in (("by_columns", False), ("by_rows", True)):
+        if rows_only:
+            monkeypatch.setattr(publish_module, "upsert_columns",
+                                lambda client, *a: upsert_columns(_RowsOnly(client), *a))
+        target = _target(tmp_path, collection=collection)
+        publish_folders(engine, [docs], target)
+        client = connect(target)
+        try:
+            rows = client.query(collection, filter="id >= 0", output_fields=fields)
+        finally:
+            client.close()
+        stored.append(sorted(rows, key=lambda r: r["id"]))
+    assert len(stored[0]) == engine.status(list_limit=0).passages
+    for fast, slow in zip(*stored, strict=True):
+        assert {f: fast[f] for f in fields} == {f: slow[f] for f in fields}
 
 
 def test_incremental_publish_follows_changes_deletions_and_renames(tmp_path: Path) -> None:

@@ -95,11 +95,11 @@ def create_collections(client: Any, names: Names, dim: int, dense_index: str = "
         client.create_collection(name, schema=s, index_params=params)
 
 
-def has_binary(client: Any, names: Names) -> bool:
-    """Whether the passages collection has the `binary` field (collections published before it
-    was added have not: they are searched with exact dense scores)."""
-    fields = client.describe_collection(names.passages).get("fields", [])
-    return any(f.get("name") == "binary" for f in fields)
+def has_binary(schema: dict[str, Any]) -> bool:
+    """Whether the passages collection (as describe_collection gives it) has the `binary`
+    field (collections published before it was added have not: they are searched with exact
+    dense scores)."""
+    return any(f.get("name") == "binary" for f in schema.get("fields", []))
 
 
 def clip_utf8(text: str, limit: int) -> str:

@@ -15,6 +15,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,11 +38,11 @@ from core.shared.layout import (
     has_binary,
     quote,
 )
-from core.shared.milvus import connect, explain
+from core.shared.milvus import connect, explain, upsert_columns
 from core.shared.publish_state import FileRecord, PublishState
 from core.shared.target import SharedIndexError, SharedTarget
 from core.store.catalog import Catalog
-from core.store.codec import binary_codes, blob_to_dense, blob_to_sparse
+from core.store.codec import DENSE_DTYPE, binary_codes, blob_to_sparse
 from core.store.index_models import stored_models
 
 TEXT_MODES = ("full", "excerpt", "none")
@@ -49,6 +50,8 @@ EXCERPT_CHARS = 400  # "excerpt": the passage's beginning, enough for a snippet
 # Passages per batch (a few MB a round trip); each batch is a step a killed publish resumes from.
 BATCH_PASSAGES = int(os.environ.get("SPYGLASS_PUBLISH_BATCH", "2000"))
 INSERT_ROWS = 500
+_COLUMNS = ("id", "file_id", "path", "source", "title", "format", "ext", "mtime", "size",
+            "start", "end", "page", "section", "text", "keyword", "sparse", "dense", "binary")
 
 
 @dataclass
@@ -70,6 +73,14 @@ class PublishReport:
         if self.files_waiting:
             parts.append(f"{self.files_waiting} still being indexed (publish again later)")
         return ", ".join(parts) + f" in {self.seconds:.1f} s"
+
+
+@dataclass
+class _Prepared:
+    columns: dict[str, list[Any]]
+    old: dict[str, FileRecord]  # what the state held for the batch's paths
+    new: list[FileRecord]
+    rows: int
 
 
 @dataclass
@@ -139,6 +150,7 @@ class _Publisher:
         self.ours, self.text = ours, text
         self.state = PublishState(state_path(index_dir, target))
         self.tokenizer = bm25_terms.Tokenizer()
+        self.schema: dict[str, Any] = {}
 
     def run(self, folders: list[str], progress: Callable[[int, int], None] | None,
             started: float) -> PublishReport:
@@ -157,11 +169,21 @@ class _Publisher:
             report.files_removed = len(gone)
             total = sum(f.passages for f in todo)
             done = 0
-            for batch in self._batches(todo):
-                done += self._send(batch, avgdl)
-                report.files_sent += len(batch)
-                if progress:
-                    progress(done, total)
+            # A batch is sent while the next one is gathered (SQLite, the tokenizer and the
+            # server do not hold the interpreter), and recorded only once it is in.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish") as sender:
+                sending: tuple[_Prepared, Future[None]] | None = None
+                for files in [*self._batches(todo), None]:
+                    gathered = self._gather(files, avgdl) if files else None
+                    if sending is not None:
+                        sending[1].result()
+                        self._record(sending[0])
+                        done += sending[0].rows
+                        report.files_sent += len(sending[0].new)
+                        if progress:
+                            progress(done, total)
+                    sending = (gathered, sender.submit(self._upload, gathered)) if gathered \
+                        else None
             report.passages_sent = done
             self._push_frequencies()
             report.seconds = time.perf_counter() - started
@@ -176,7 +198,8 @@ class _Publisher:
         """Collections in place, models checked, and BM25's average length fixed for the
         collection (the first publisher's index sets it)."""
         create_collections(self.client, self.names, int(self.ours["dims"]))
-        if not has_binary(self.client, self.names):
+        self.schema = self.client.describe_collection(self.names.passages)
+        if not has_binary(self.schema):
             raise SharedIndexError(
                 f"the collection {self.target.collection!r} was made by an earlier version of "
                 "Spyglass (it has no binary field for meaning candidates): publish to a new "
@@ -237,7 +260,8 @@ class _Publisher:
 
     # -- sending -----------------------------------------------------------------------------
 
-    def _send(self, batch: list[_LocalFile], avgdl: float) -> int:
+    def _gather(self, batch: list[_LocalFile], avgdl: float) -> _Prepared:
+        """A batch's rows, column by column, and what the state will record once they are in."""
         by_id = {f.file_id: f for f in batch}
         ids = list(by_id)
         rows = self.catalog.conn.execute(
@@ -247,13 +271,12 @@ class _Publisher:
             "CROSS JOIN files f ON f.id = p.file_id JOIN vectors v ON v.passage_id = p.id "
             f"WHERE p.file_id IN ({','.join('?' * len(ids))}) ORDER BY p.id", ids).fetchall()
         counts = self.tokenizer.counts((r[0], r[9] or "", r[7] or "") for r in rows)
-        entities = []
+        columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
         per_file: dict[int, dict[int, int]] = {fid: {} for fid in ids}
         passages: dict[int, list[int]] = {fid: [] for fid in ids}
         for (pid, fid, start, end, page, section, text, _, title, _, fmt, mtime, size,
-             dense, scale, sparse) in rows:
+             _, _, sparse) in rows:
             f = by_id[fid]
-            q = blob_to_dense(dense)
             terms, length = counts.get(pid, ({}, 0))
             keyword = bm25_terms.document_weights(terms, length, avgdl)
             piece_ids, weights = blob_to_sparse(sparse)
@@ -267,23 +290,22 @@ class _Publisher:
             if len(piece_ids):
                 tally[STAT_SPARSE_PASSAGES] = tally.get(STAT_SPARSE_PASSAGES, 0) + 1
             passages[fid].append(pid)
-            entities.append({
-                "id": pid, "file_id": fid, "path": clip_utf8(f.path, 4096),
-                "source": clip_utf8(to_db(f.source), 4096), "title": clip_utf8(title or "", 1024),
-                "format": (fmt or "")[:64], "ext": _extension(f.path),
-                "mtime": mtime / 1e9, "size": int(size), "start": int(start), "end": int(end),
-                "page": -1 if page is None else int(page),
-                "section": clip_utf8(section or "", 1024), "text": self._text(text),
-                "keyword": keyword,
-                "sparse": dict(zip(piece_ids.tolist(), weights.tolist(), strict=True)),
-                "dense": (q.astype(np.float32) * np.float32(scale)).tolist(),
-                "binary": binary_codes(q[None, :])[0].tobytes(),
-            })
-        old = self.state.records(by_id[fid].path for fid in ids)
-        if old:  # whatever the path had there before, including rows of a killed run
-            self._delete_paths(list(old))
-        for i in range(0, len(entities), INSERT_ROWS):
-            self.client.upsert(self.names.passages, entities[i:i + INSERT_ROWS])
+            for name, value in (
+                    ("id", pid), ("file_id", fid), ("path", clip_utf8(f.path, 4096)),
+                    ("source", clip_utf8(to_db(f.source), 4096)),
+                    ("title", clip_utf8(title or "", 1024)), ("format", (fmt or "")[:64]),
+                    ("ext", _extension(f.path)), ("mtime", mtime / 1e9), ("size", int(size)),
+                    ("start", int(start)), ("end", int(end)),
+                    ("page", -1 if page is None else int(page)),
+                    ("section", clip_utf8(section or "", 1024)), ("text", self._text(text)),
+                    ("keyword", keyword),
+                    ("sparse", dict(zip(piece_ids.tolist(), weights.tolist(), strict=True)))):
+                columns[name].append(value)
+        # The meaning vectors of the whole batch at once: int8 x scale, and their sign bits.
+        q = np.frombuffer(b"".join(r[13] for r in rows), DENSE_DTYPE).reshape(len(rows), -1)
+        scales = np.fromiter((r[14] for r in rows), np.float32, len(rows))
+        columns["dense"] = list(q.astype(np.float32) * scales[:, None])
+        columns["binary"] = [code.tobytes() for code in binary_codes(q)]
         new = []
         for fid in ids:
             tally = per_file[fid]
@@ -291,8 +313,21 @@ class _Publisher:
             new.append(FileRecord(by_id[fid].path, by_id[fid].signature,
                                   np.asarray(passages[fid], np.int64), keys,
                                   np.fromiter(tally.values(), np.int32, len(tally))))
-        self.state.replace(old.values(), new, {})
-        return len(entities)
+        old = self.state.records(by_id[fid].path for fid in ids)
+        return _Prepared(columns, old, new, len(rows))
+
+    def _upload(self, batch: _Prepared) -> None:
+        """Whatever the batch's paths had there before goes (rows of a killed run included),
+        then its rows go in. Runs on the sending thread, while the next batch is gathered."""
+        if batch.old:
+            self._delete_paths(list(batch.old))
+        for i in range(0, batch.rows, INSERT_ROWS):
+            upsert_columns(self.client, self.names.passages,
+                           {k: v[i:i + INSERT_ROWS] for k, v in batch.columns.items()},
+                           self.schema)
+
+    def _record(self, batch: _Prepared) -> None:
+        self.state.replace(batch.old.values(), batch.new, {})
 
     def _text(self, text: str) -> str:
         if self.text == "none":

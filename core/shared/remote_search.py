@@ -110,7 +110,7 @@ class RemoteSearcher:
                     "of Spyglass does not ship: update Spyglass on this machine or on the "
                     "publisher")
             try:
-                self._binary = has_binary(client, self.names)
+                self._binary = has_binary(client.describe_collection(self.names.passages))
             except Exception:
                 client.close()
                 raise
