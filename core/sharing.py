@@ -65,7 +65,7 @@ class SharedSearch:
             try:
                 shared.append(job.result())
             except (SharedIndexError, ValueError) as e:
-                failures.append(f"shared index {remote.target.name!r} left out: {e}")
+                failures.append(f"{e}; its results are left out")  # e names the index
         if not self.local and not shared and failures:
             raise SharedIndexError("; ".join(failures))
         return merge(local, shared, failures, k)

@@ -241,13 +241,21 @@ def test_secrets_are_kept_for_the_user_alone(tmp_path: Path) -> None:
     assert "s3cret" not in str(target.with_secret("s3cret").to_settings())
 
 
-@pytest.mark.skipif(not os.environ.get("SPYGLASS_MILVUS_URI"),
-                    reason="set SPYGLASS_MILVUS_URI to run against a real Milvus server")
+real_server = pytest.mark.skipif(not os.environ.get("SPYGLASS_MILVUS_URI"),
+                                 reason="set SPYGLASS_MILVUS_URI to run against a real Milvus "
+                                 "server (docs/scaling.md)")
+
+
+def _real_target() -> SharedTarget:
+    return SharedTarget(uri=os.environ["SPYGLASS_MILVUS_URI"], collection="spyglass_test",
+                        user=os.environ.get("SPYGLASS_MILVUS_USER", ""),
+                        secret=os.environ.get("SPYGLASS_MILVUS_TOKEN", ""))
+
+
+@real_server
 def test_a_real_server(indexed) -> None:
     engine, docs = indexed
-    target = SharedTarget(uri=os.environ["SPYGLASS_MILVUS_URI"], collection="spyglass_test",
-                          user=os.environ.get("SPYGLASS_MILVUS_USER", ""),
-                          secret=os.environ.get("SPYGLASS_MILVUS_TOKEN", ""))
+    target = _real_target()
     publish_folders(engine, [docs], target)
     shared = SharedSearch(engine, [target], local=False)
     try:
@@ -256,7 +264,25 @@ def test_a_real_server(indexed) -> None:
             assert Path(shared.search(query, k=1).hits[0].path).name == Path(local.path).name
     finally:
         shared.close()
-    if target.secret:
-        with pytest.raises(SharedIndexError, match="refused the login"):
-            publish_folders(engine, [docs], target.with_secret("wrong" + target.secret))
 
+
+@real_server
+@pytest.mark.skipif(not os.environ.get("SPYGLASS_MILVUS_TOKEN"),
+                    reason="set SPYGLASS_MILVUS_TOKEN (and _USER) for a server with logins")
+def test_a_real_server_refuses_a_wrong_login_clearly(indexed) -> None:
+    engine, docs = indexed
+    right = _real_target()
+    passages = engine.status(list_limit=0).passages
+    for wrong, says in ((right.with_secret("wrong" + right.secret), "refused the login"),
+                        (SharedTarget(uri=right.uri, collection=right.collection),
+                         "asks for a login")):
+        with pytest.raises(SharedIndexError, match=says) as refused:
+            publish_folders(engine, [docs], wrong)
+        assert right.secret not in str(refused.value)
+        shared = SharedSearch(engine, [wrong])
+        try:
+            result = shared.search(QUERIES[0], k=3)  # the local results still come
+        finally:
+            shared.close()
+        assert result.hits and says in result.note
+    assert engine.status(list_limit=0).passages == passages  # the local index untouched

@@ -55,20 +55,36 @@ def upsert_columns(client: Any, collection: str, columns: dict[str, list[Any]],
 
 
 def explain(exc: BaseException, target: SharedTarget) -> str:
-    """A Milvus or transport failure as the user should read it (the secret never appears)."""
-    text = str(exc)
-    low = text.lower()
+    """A Milvus or transport failure as the user should read it (the secret never appears).
+    pymilvus wraps gRPC's status in its own exception (a refused login reads "Fail connecting
+    ... or server unavailable", or nothing at all), so the whole chain of causes is read."""
+    text = str(exc) or type(exc).__name__
+    low = " ".join(str(e) for e in _causes(exc)).lower()
     where = f"the shared index {target.name!r} ({target.uri})"
     if target.secret:
         text = text.replace(target.secret, "***")
     if "milvus-lite is required" in low or isinstance(exc, ImportError):
         return INSTALL_HINT
-    if any(w in low for w in ("auth", "credential", "password", "token", "permission denied",
-                              "unauthenticated", "privilege")):
+    if "missing authorization" in low:
+        return f"{where} asks for a login: give its user name and password or token"
+    if any(w in low for w in ("unauthenticated", "auth check failure", "credential",
+                              "password", "permission denied", "privilege")):
         return f"{where} refused the login: check the user name and password or token"
+    if "multiple vector fields is not supported" in low or ("sparse" in low
+                                                             and "not support" in low):
+        return (f"{where} runs a Milvus older than 2.4, which has neither sparse vectors nor "
+                "several vector fields in a collection: a shared index needs Milvus 2.4 or later")
     if any(w in low for w in ("fail connecting", "connect", "unavailable", "timed out",
                               "deadline", "connection refused", "dns", "failed to")):
         return f"{where} cannot be reached: is the server running and the address right? ({text})"
     if "collection not found" in low or "can't find collection" in low:
         return f"{where} has no collection {target.collection!r}: publish to it first"
     return f"{where} failed: {text}"
+
+
+def _causes(exc: BaseException | None) -> list[BaseException]:
+    out: list[BaseException] = []
+    while exc is not None and all(exc is not seen for seen in out):
+        out.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return out
