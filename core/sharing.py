@@ -61,7 +61,7 @@ class SharedSearch:
         jobs = [self._pool.submit(r.search, query, options) for r in self.remotes]
         local = self.engine.search(query, k, mode, filters) if self.local else None
         shared, failures = [], []
-        for remote, job in zip(self.remotes, jobs, strict=True):
+        for job in jobs:
             try:
                 shared.append(job.result())
             except (SharedIndexError, ValueError) as e:

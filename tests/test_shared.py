@@ -29,6 +29,7 @@ from core.shared.target import (
     save_secret,
 )
 from core.sharing import SharedSearch, publish_folders
+from core.store import catalog as catalog_store
 from tests.conftest import SPYGLASS
 from tests.docs import TOPICS, write_corpus, write_topics
 
@@ -121,6 +122,42 @@ def test_rows_sent_by_columns_and_by_rows_are_stored_the_same(indexed, tmp_path:
     assert len(stored[0]) == engine.status(list_limit=0).passages
     for fast, slow in zip(*stored, strict=True):
         assert {f: fast[f] for f in fields} == {f: slow[f] for f in fields}
+
+
+def test_passages_past_the_encoders_limit_are_shared_for_keywords_only(tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    monkeypatch.setattr(catalog_store, "SEMANTIC_PASSAGES_PER_FILE", 1)
+    docs = write_topics(tmp_path / "docs")
+    write_corpus(docs / "long", files=2, paragraphs=12)  # several passages each
+    with (docs / "long" / "part1" / "doc0001.txt").open("a", encoding="utf-8") as f:
+        f.write("\n\nThe closing words mention sourdough bread and a quixotic zeppelin.\n")
+    with Engine.open(tmp_path / "index") as engine:
+        engine.index([docs])
+        target = _target(tmp_path)
+        report = publish_folders(engine, [docs], target)
+        local = engine.searcher.catalog.conn.execute(
+            "SELECT p.id FROM passages p LEFT JOIN vectors v ON v.passage_id = p.id "
+            "WHERE v.passage_id IS NULL").fetchall()
+        assert len(local) > 10 and report.files_waiting == 0
+        assert report.passages_sent == engine.status(list_limit=0).passages
+        client = connect(target)
+        try:
+            rows = client.query("team", filter="encoded == false", output_fields=["id"])
+        finally:
+            client.close()
+        assert sorted(r["id"] for r in rows) == sorted(pid for (pid,) in local)
+        shared = SharedSearch(engine, [target], local=False)
+        try:
+            for mode in MODES:
+                for query in ("quixotic zeppelin", "sourdough bread", "copper violin harbor"):
+                    ours = engine.search(literal_query(query), k=3, mode=mode).hits
+                    theirs = shared.search(literal_query(query), k=3, mode=mode).hits
+                    assert [Path(h.path).name for h in theirs] == [Path(h.path).name
+                                                                   for h in ours], (mode, query)
+            found = shared.search(literal_query("quixotic zeppelin"), k=1, mode="keyword").hits
+            assert found[0].path.endswith("doc0001.txt")  # its last passage: keywords only
+        finally:
+            shared.close()
 
 
 def test_incremental_publish_follows_changes_deletions_and_renames(tmp_path: Path) -> None:

@@ -6,7 +6,9 @@ text (whole or an excerpt), and the vectors of the three lists: `keyword` (BM25 
 vector, core.shared.bm25_terms), `sparse` (the learned related-terms weights), `dense` (the
 meaning vector, int8 x scale as floats, so inner products are those of the local index) and
 `binary` (its sign bits: candidates by Hamming distance, rescored with `dense`, as the local
-index finds them, so both keep and miss the same passages).
+index finds them, so both keep and miss the same passages); `encoded` says whether the passage
+has those vectors at all (the encoders see only a file's first passages, core.store.catalog's
+SEMANTIC_PASSAGES_PER_FILE: later ones are keyword-searchable only, here as locally).
 `<name>_meta`: the models' digests (a mismatch is refused) and the collection statistics.
 `<name>_terms`: document frequencies, the IDF table of both sparse lists, by term key.
 Milvus needs a vector field in every collection: the sidecars carry a 2-d placeholder.
@@ -72,6 +74,7 @@ def create_collections(client: Any, names: Names, dim: int, dense_index: str = "
         s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
         s.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
         s.add_field("binary", DataType.BINARY_VECTOR, dim=dim)
+        s.add_field("encoded", DataType.BOOL)  # False: zero vectors, left out of meaning search
         params = client.prepare_index_params()
         params.add_index("keyword", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
         params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
@@ -95,11 +98,11 @@ def create_collections(client: Any, names: Names, dim: int, dense_index: str = "
         client.create_collection(name, schema=s, index_params=params)
 
 
-def has_binary(schema: dict[str, Any]) -> bool:
-    """Whether the passages collection (as describe_collection gives it) has the `binary`
-    field (collections published before it was added have not: they are searched with exact
-    dense scores)."""
-    return any(f.get("name") == "binary" for f in schema.get("fields", []))
+def has_field(schema: dict[str, Any], name: str) -> bool:
+    """Whether the passages collection (as describe_collection gives it) has a field:
+    collections published by earlier versions lack `binary` (searched with exact dense scores)
+    and `encoded` (they hold no passage without vectors)."""
+    return any(f.get("name") == name for f in schema.get("fields", []))
 
 
 def clip_utf8(text: str, limit: int) -> str:

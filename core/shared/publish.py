@@ -35,12 +35,13 @@ from core.shared.layout import (
     Names,
     clip_utf8,
     create_collections,
-    has_binary,
+    has_field,
     quote,
 )
 from core.shared.milvus import connect, explain, upsert_columns
 from core.shared.publish_state import FileRecord, PublishState
 from core.shared.target import SharedIndexError, SharedTarget
+from core.store import catalog as catalog_store
 from core.store.catalog import Catalog
 from core.store.codec import DENSE_DTYPE, binary_codes, blob_to_sparse
 from core.store.index_models import stored_models
@@ -51,7 +52,9 @@ EXCERPT_CHARS = 400  # "excerpt": the passage's beginning, enough for a snippet
 BATCH_PASSAGES = int(os.environ.get("SPYGLASS_PUBLISH_BATCH", "2000"))
 INSERT_ROWS = 500
 _COLUMNS = ("id", "file_id", "path", "source", "title", "format", "ext", "mtime", "size",
-            "start", "end", "page", "section", "text", "keyword", "sparse", "dense", "binary")
+            "start", "end", "page", "section", "text", "keyword", "sparse", "dense", "binary",
+            "encoded")
+_NO_TERMS = (np.zeros(0, np.int64), np.zeros(0, np.float32))
 
 
 @dataclass
@@ -199,10 +202,11 @@ class _Publisher:
         collection (the first publisher's index sets it)."""
         create_collections(self.client, self.names, int(self.ours["dims"]))
         self.schema = self.client.describe_collection(self.names.passages)
-        if not has_binary(self.schema):
+        missing = [f for f in ("binary", "encoded") if not has_field(self.schema, f)]
+        if missing:
             raise SharedIndexError(
                 f"the collection {self.target.collection!r} was made by an earlier version of "
-                "Spyglass (it has no binary field for meaning candidates): publish to a new "
+                f"Spyglass (it has no {' or '.join(missing)} field): publish to a new "
                 "collection, or drop this one and publish again")
         meta = read_meta(self.client, self.names)
         theirs = meta.get("models")
@@ -226,20 +230,23 @@ class _Publisher:
     # -- what to send ------------------------------------------------------------------------
 
     def _local_files(self, folders: list[str]) -> tuple[dict[str, _LocalFile], set[str]]:
-        """Files under the folders ready to publish (every passage has vectors), by catalog
-        path; and those the local indexer has not finished."""
+        """Files under the folders ready to publish (the passages the encoders see have their
+        vectors), by catalog path; and those the local indexer has not finished."""
         ready: dict[str, _LocalFile] = {}
         waiting: set[str] = set()
         for folder in folders:
             prefix = to_db(folder.rstrip("/")) + "/"
             rows = self.catalog.conn.execute(
                 "SELECT f.id, f.path, f.state, f.mtime_ns, f.size, f.hash, count(p.id), "
-                "min(p.id), max(p.id), count(v.passage_id) FROM files f "
+                f"min(p.id), max(p.id), COALESCE(sum(p.ord < "
+                f"{catalog_store.SEMANTIC_PASSAGES_PER_FILE} AND v.passage_id IS NULL), 0) "
+                "FROM files f "
                 "LEFT JOIN passages p ON p.file_id = f.id "
                 "LEFT JOIN vectors v ON v.passage_id = p.id "
                 "WHERE substr(f.path, 1, ?) = ? GROUP BY f.id", (len(prefix), prefix))
-            for fid, path, state, mtime, size, digest, n, lo, hi, nvec in rows:
-                if state in ("pending", "text", "ocr") or (state == "indexed" and nvec < n):
+            # A file is ready when the passages the encoders see (its first ones) have vectors.
+            for fid, path, state, mtime, size, digest, n, lo, hi, unencoded in rows:
+                if state in ("pending", "text", "ocr") or (state == "indexed" and unencoded):
                     waiting.add(path)
                 elif state == "indexed" and n:
                     ready[path] = _LocalFile(fid, path, f"{mtime}:{size}:{digest}:{n}:{lo}:{hi}:"
@@ -268,7 +275,7 @@ class _Publisher:
             "SELECT p.id, p.file_id, p.start, p.end, p.page, p.section, p.text, "
             "COALESCE(p.fts_body, p.text), f.title, COALESCE(f.fts_title, f.title), f.format, "
             "f.mtime_ns, f.size, v.dense, v.scale, v.sparse FROM passages p "
-            "CROSS JOIN files f ON f.id = p.file_id JOIN vectors v ON v.passage_id = p.id "
+            "CROSS JOIN files f ON f.id = p.file_id LEFT JOIN vectors v ON v.passage_id = p.id "
             f"WHERE p.file_id IN ({','.join('?' * len(ids))}) ORDER BY p.id", ids).fetchall()
         counts = self.tokenizer.counts((r[0], r[9] or "", r[7] or "") for r in rows)
         columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
@@ -279,7 +286,7 @@ class _Publisher:
             f = by_id[fid]
             terms, length = counts.get(pid, ({}, 0))
             keyword = bm25_terms.document_weights(terms, length, avgdl)
-            piece_ids, weights = blob_to_sparse(sparse)
+            piece_ids, weights = blob_to_sparse(sparse) if sparse is not None else _NO_TERMS
             tally = per_file[fid]
             for key in keyword:
                 tally[key] = tally.get(key, 0) + 1
@@ -301,9 +308,13 @@ class _Publisher:
                     ("keyword", keyword),
                     ("sparse", dict(zip(piece_ids.tolist(), weights.tolist(), strict=True)))):
                 columns[name].append(value)
-        # The meaning vectors of the whole batch at once: int8 x scale, and their sign bits.
-        q = np.frombuffer(b"".join(r[13] for r in rows), DENSE_DTYPE).reshape(len(rows), -1)
-        scales = np.fromiter((r[14] for r in rows), np.float32, len(rows))
+        # The meaning vectors of the whole batch at once: int8 x scale, and their sign bits;
+        # zeros for passages past what the encoders see, flagged to be left out of their list.
+        zero = bytes(int(self.ours["dims"]))
+        q = np.frombuffer(b"".join(r[13] or zero for r in rows), DENSE_DTYPE).reshape(
+            len(rows), -1)
+        scales = np.fromiter((r[14] or 0.0 for r in rows), np.float32, len(rows))
+        columns["encoded"] = [r[13] is not None for r in rows]
         columns["dense"] = list(q.astype(np.float32) * scales[:, None])
         columns["binary"] = [code.tobytes() for code in binary_codes(q)]
         new = []

@@ -42,7 +42,7 @@ from core.shared.layout import (
     STAT_KEYWORD_TOKENS,
     STAT_PASSAGES,
     Names,
-    has_binary,
+    has_field,
     quote,
 )
 from core.shared.milvus import connect, explain
@@ -66,6 +66,7 @@ class RemoteSearcher:
         self._client: Any = None
         self._models: dict[str, Any] | None = None
         self._binary = False  # the collection has sign-bit candidates (see _dense)
+        self._meaning_filter = ""  # ... and passages without vectors, to leave out of them
         self._tokenizer = bm25_terms.Tokenizer()
         self._lock = threading.Lock()
         self.weights = dict(HYBRID_WEIGHTS)
@@ -110,7 +111,9 @@ class RemoteSearcher:
                     "of Spyglass does not ship: update Spyglass on this machine or on the "
                     "publisher")
             try:
-                self._binary = has_binary(client.describe_collection(self.names.passages))
+                schema = client.describe_collection(self.names.passages)
+                self._binary = has_field(schema, "binary")
+                self._meaning_filter = "encoded == true" if has_field(schema, "encoded") else ""
             except Exception:
                 client.close()
                 raise
@@ -259,9 +262,11 @@ class RemoteSearcher:
         # int8 scores of those only. An exact dense search would find passages the local index
         # misses, and fusion's normalisation would then rank near-ties differently.
         want = k * DENSE_MULTIPLIER * (1 if not expr else 5)
+        candidates = " and ".join(f"({e})" for e in (expr, self._meaning_filter) if e)
         found = self._client.search(
             self.names.passages, data=[np.packbits(vector > 0).tobytes()], anns_field="binary",
-            limit=min(want, 16384), filter=expr, output_fields=[], timeout=SEARCH_TIMEOUT_S,
+            limit=min(want, 16384), filter=candidates, output_fields=[],
+            timeout=SEARCH_TIMEOUT_S,
             search_params={"metric_type": "HAMMING"})
         ids = [int(hit["id"]) for hit in found[0]]
         if not ids:
