@@ -313,7 +313,7 @@ class Indexer:
         last_commit = time.monotonic()
         queue = list(reversed(pending))
         in_flight: dict[int, str] = {}
-        window = self.options.workers * 4
+        window = self.options.workers * 16  # tasks in flight: workers never wait for a commit
         with WorkerPool(ingest_file, processes=self.options.workers,
                         timeout_s=self.options.timeout_s, memory_mb=self.options.memory_mb,
                         low_priority=self.options.low_priority) as pool:
