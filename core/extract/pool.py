@@ -127,7 +127,7 @@ def _worker_main(
     except Exception as e:
         conn.send(("init_error", f"{type(e).__name__}: {e}"[:300]))
         return
-    conn.send(("ready",))
+    conn.send(("ready", _cpu_s()))
     while True:
         try:
             msg = conn.recv()
@@ -148,15 +148,22 @@ def _worker_main(
             out = (task_id, False, None, f"parser error: {type(e).__name__}: {e}"[:300])
         # The last field says "I am exiting": the parent must not send this worker more work.
         try:
-            conn.send((*out, recycle))
+            conn.send((*out, recycle, _cpu_s()))
         except MemoryError:
             recycle = True
-            conn.send((task_id, False, None, oom_reason(memory_mb), recycle))
+            conn.send((task_id, False, None, oom_reason(memory_mb), recycle, _cpu_s()))
         except Exception as e:  # e.g. an unpicklable result
             error = f"parser error: cannot return result: {e}"[:300]
-            conn.send((task_id, False, None, error, recycle))
+            conn.send((task_id, False, None, error, recycle, _cpu_s()))
         if recycle:
             return
+
+
+def _cpu_s() -> float:
+    """This process's processor time: sent with every message, so that the parent knows it at
+    the start of the next task without reading /proc for every task."""
+    times = os.times()
+    return times.user + times.system
 
 
 # --- parent side ---------------------------------------------------------------------------
@@ -172,6 +179,7 @@ class _Worker:
     task: tuple[int, Hashable] | None = None  # (task id, key) in flight
     since: float = 0.0  # when the task in flight was sent
     cpu_at_start: float = 0.0  # the worker's processor time (s) then
+    cpu_reported: float = 0.0  # ... as its last message said (it idles until the next task)
     # psutil's handle, made once: making one reads /proc each time (for every task sent)
     ps: psutil.Process | None = None
 
@@ -351,7 +359,7 @@ class WorkerPool:
                 continue
             w.task = (task_id, key)
             w.since = time.monotonic()
-            w.cpu_at_start = self._cpu_s(w, unknown=0.0)
+            w.cpu_at_start = w.cpu_reported
 
     def _next_deadline(self, now: float) -> float | None:
         """Seconds until the next time something must be checked, or None."""
@@ -387,14 +395,14 @@ class WorkerPool:
             while w.conn.poll():
                 msg = w.conn.recv()
                 if msg[0] == "ready":
-                    w.ready = True
+                    w.ready, w.cpu_reported = True, msg[1]
                     self._start_failures = 0
                 elif msg[0] == "init_error":
                     self._start_failed(f"worker failed to start: {msg[1]}")
                     dead.append(w)
                     return
                 else:
-                    task_id, ok, value, error, retiring = msg
+                    task_id, ok, value, error, retiring, w.cpu_reported = msg
                     if w.task is not None and w.task[0] == task_id:
                         self._finish(w, ok, value, error)
                     if retiring:
