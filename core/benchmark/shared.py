@@ -60,14 +60,22 @@ class ParityReport:
                 f"{time.strftime('%Y-%m-%d')}.\n")
 
 
+def bench_target(work: Path, collection: str, uri: str | None = None) -> SharedTarget:
+    """Where a benchmark publishes: the server SPYGLASS_MILVUS_URI names (with
+    SPYGLASS_MILVUS_USER and _TOKEN, as the real-server tests), else Milvus Lite in `work`."""
+    return SharedTarget(uri=uri or os.environ.get("SPYGLASS_MILVUS_URI") or str(work / "shared.db"),
+                        collection=collection.replace("-", "_"),
+                        user=os.environ.get("SPYGLASS_MILVUS_USER", ""),
+                        secret=os.environ.get("SPYGLASS_MILVUS_TOKEN", ""))
+
+
 def run(dataset: Path, uri: str | None = None, log: Callable[[str], None] = print
         ) -> ParityReport:
     collection = Collection.load(dataset)
     engine, names, _ = prepare_index(collection)
     work = tempfile.TemporaryDirectory(prefix="spyglass-shared-")
-    uri = uri or os.environ.get("SPYGLASS_MILVUS_URI") or str(Path(work.name) / "shared.db")
-    target = SharedTarget(uri=uri, collection=f"bench_{collection.name.replace('-', '_')}",
-                          secret=os.environ.get("SPYGLASS_MILVUS_TOKEN", ""))
+    target = bench_target(Path(work.name), f"bench_{collection.name}", uri)
+    uri = target.uri
     try:
         docs = [r.path for r in engine.roots()]
         log(f"publishing {docs} to {uri}")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from core.api import Engine
 from core.benchmark.perf import OUR_MODES, percentiles, tree_queries
+from core.benchmark.shared import bench_target
 from core.pathcodec import from_db
 from core.search.query import literal_query
 from core.shared.target import SharedTarget
@@ -82,14 +83,12 @@ class ScaleReport:
 def run(tree: Path, index: Path, queries: int = 200, uri: str | None = None,
         log: Callable[[str], None] = print) -> ScaleReport:
     work = Path(tempfile.mkdtemp(prefix="spyglass-shared-scale-"))
-    uri = uri or os.environ.get("SPYGLASS_MILVUS_URI") or str(work / "shared.db")
-    target = SharedTarget(uri=uri, collection=f"scale_{tree.name.replace('-', '_')}",
-                          secret=os.environ.get("SPYGLASS_MILVUS_TOKEN", ""))
-    report = ScaleReport(tree.name, uri)
+    target = bench_target(work, f"scale_{tree.name}", uri)
+    report = ScaleReport(tree.name, target.uri)
     try:
         with Engine.open(index) as engine:
             roots = [r.path for r in engine.roots()]
-            log(f"publishing {roots} to {uri}")
+            log(f"publishing {roots} to {target.uri}")
             first = publish_folders(engine, roots, target)
             report.passages, report.publish_s = first.passages_sent, first.seconds
             log(first.summary())

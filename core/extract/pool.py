@@ -127,7 +127,7 @@ def _worker_main(
     except Exception as e:
         conn.send(("init_error", f"{type(e).__name__}: {e}"[:300]))
         return
-    conn.send(("ready", _cpu_s()))
+    conn.send(("ready", _own_cpu_s()))
     while True:
         try:
             msg = conn.recv()
@@ -146,20 +146,21 @@ def _worker_main(
             recycle = True  # the heap may be in a sorry state: start afresh
         except Exception as e:
             out = (task_id, False, None, f"parser error: {type(e).__name__}: {e}"[:300])
-        # The last field says "I am exiting": the parent must not send this worker more work.
+        # Then "I am exiting" (the parent must not send this worker more work) and the
+        # worker's processor time.
         try:
-            conn.send((*out, recycle, _cpu_s()))
+            conn.send((*out, recycle, _own_cpu_s()))
         except MemoryError:
             recycle = True
-            conn.send((task_id, False, None, oom_reason(memory_mb), recycle, _cpu_s()))
+            conn.send((task_id, False, None, oom_reason(memory_mb), recycle, _own_cpu_s()))
         except Exception as e:  # e.g. an unpicklable result
             error = f"parser error: cannot return result: {e}"[:300]
-            conn.send((task_id, False, None, error, recycle, _cpu_s()))
+            conn.send((task_id, False, None, error, recycle, _own_cpu_s()))
         if recycle:
             return
 
 
-def _cpu_s() -> float:
+def _own_cpu_s() -> float:
     """This process's processor time: sent with every message, so that the parent knows it at
     the start of the next task without reading /proc for every task."""
     times = os.times()

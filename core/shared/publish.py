@@ -41,7 +41,6 @@ from core.shared.layout import (
 from core.shared.milvus import connect, explain, upsert_columns
 from core.shared.publish_state import FileRecord, PublishState
 from core.shared.target import SharedIndexError, SharedTarget
-from core.store import catalog as catalog_store
 from core.store.catalog import Catalog
 from core.store.codec import DENSE_DTYPE, binary_codes, blob_to_sparse
 from core.store.index_models import stored_models
@@ -51,9 +50,10 @@ EXCERPT_CHARS = 400  # "excerpt": the passage's beginning, enough for a snippet
 # Passages per batch (a few MB a round trip); each batch is a step a killed publish resumes from.
 BATCH_PASSAGES = int(os.environ.get("SPYGLASS_PUBLISH_BATCH", "2000"))
 INSERT_ROWS = 500
-_COLUMNS = ("id", "file_id", "path", "source", "title", "format", "ext", "mtime", "size",
-            "start", "end", "page", "section", "text", "keyword", "sparse", "dense", "binary",
-            "encoded")
+# The passages collection's fields: those filled row by row, then the vectors, per batch.
+_ROW_COLUMNS = ("id", "file_id", "path", "source", "title", "format", "ext", "mtime", "size",
+                "start", "end", "page", "section", "text", "keyword", "sparse")
+_COLUMNS = (*_ROW_COLUMNS, "dense", "binary", "encoded")
 _NO_TERMS = (np.zeros(0, np.int64), np.zeros(0, np.float32))
 
 
@@ -171,23 +171,17 @@ class _Publisher:
             self._remove(gone)
             report.files_removed = len(gone)
             total = sum(f.passages for f in todo)
-            done = 0
             # A batch is sent while the next one is gathered (SQLite, the tokenizer and the
             # server do not hold the interpreter), and recorded only once it is in.
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish") as sender:
-                sending: tuple[_Prepared, Future[None]] | None = None
-                for files in [*self._batches(todo), None]:
-                    gathered = self._gather(files, avgdl) if files else None
-                    if sending is not None:
-                        sending[1].result()
-                        self._record(sending[0])
-                        done += sending[0].rows
-                        report.files_sent += len(sending[0].new)
-                        if progress:
-                            progress(done, total)
-                    sending = (gathered, sender.submit(self._upload, gathered)) if gathered \
-                        else None
-            report.passages_sent = done
+                in_flight: tuple[_Prepared, Future[None]] | None = None
+                for files in self._batches(todo):
+                    batch = self._gather(files, avgdl)
+                    if in_flight is not None:
+                        self._landed(*in_flight, report, progress, total)
+                    in_flight = (batch, sender.submit(self._upload, batch))
+                if in_flight is not None:
+                    self._landed(*in_flight, report, progress, total)
             self._push_frequencies()
             report.seconds = time.perf_counter() - started
             return report
@@ -230,23 +224,19 @@ class _Publisher:
     # -- what to send ------------------------------------------------------------------------
 
     def _local_files(self, folders: list[str]) -> tuple[dict[str, _LocalFile], set[str]]:
-        """Files under the folders ready to publish (the passages the encoders see have their
-        vectors), by catalog path; and those the local indexer has not finished."""
+        """Files under the folders ready to publish, by catalog path; and those the local
+        indexer has not finished. The catalog's state says which: a file is `indexed` once the
+        passages the encoders see (its first SEMANTIC_PASSAGES_PER_FILE) have their vectors."""
         ready: dict[str, _LocalFile] = {}
         waiting: set[str] = set()
         for folder in folders:
             prefix = to_db(folder.rstrip("/")) + "/"
             rows = self.catalog.conn.execute(
                 "SELECT f.id, f.path, f.state, f.mtime_ns, f.size, f.hash, count(p.id), "
-                f"min(p.id), max(p.id), COALESCE(sum(p.ord < "
-                f"{catalog_store.SEMANTIC_PASSAGES_PER_FILE} AND v.passage_id IS NULL), 0) "
-                "FROM files f "
-                "LEFT JOIN passages p ON p.file_id = f.id "
-                "LEFT JOIN vectors v ON v.passage_id = p.id "
+                "min(p.id), max(p.id) FROM files f LEFT JOIN passages p ON p.file_id = f.id "
                 "WHERE substr(f.path, 1, ?) = ? GROUP BY f.id", (len(prefix), prefix))
-            # A file is ready when the passages the encoders see (its first ones) have vectors.
-            for fid, path, state, mtime, size, digest, n, lo, hi, unencoded in rows:
-                if state in ("pending", "text", "ocr") or (state == "indexed" and unencoded):
+            for fid, path, state, mtime, size, digest, n, lo, hi in rows:
+                if state in ("pending", "text", "ocr"):
                     waiting.add(path)
                 elif state == "indexed" and n:
                     ready[path] = _LocalFile(fid, path, f"{mtime}:{size}:{digest}:{n}:{lo}:{hi}:"
@@ -297,16 +287,13 @@ class _Publisher:
             if len(piece_ids):
                 tally[STAT_SPARSE_PASSAGES] = tally.get(STAT_SPARSE_PASSAGES, 0) + 1
             passages[fid].append(pid)
-            for name, value in (
-                    ("id", pid), ("file_id", fid), ("path", clip_utf8(f.path, 4096)),
-                    ("source", clip_utf8(to_db(f.source), 4096)),
-                    ("title", clip_utf8(title or "", 1024)), ("format", (fmt or "")[:64]),
-                    ("ext", _extension(f.path)), ("mtime", mtime / 1e9), ("size", int(size)),
-                    ("start", int(start)), ("end", int(end)),
-                    ("page", -1 if page is None else int(page)),
-                    ("section", clip_utf8(section or "", 1024)), ("text", self._text(text)),
-                    ("keyword", keyword),
-                    ("sparse", dict(zip(piece_ids.tolist(), weights.tolist(), strict=True)))):
+            for name, value in zip(_ROW_COLUMNS, (
+                    pid, fid, clip_utf8(f.path, 4096), clip_utf8(to_db(f.source), 4096),
+                    clip_utf8(title or "", 1024), (fmt or "")[:64], _extension(f.path),
+                    mtime / 1e9, int(size), int(start), int(end),
+                    -1 if page is None else int(page), clip_utf8(section or "", 1024),
+                    self._text(text), keyword,
+                    dict(zip(piece_ids.tolist(), weights.tolist(), strict=True))), strict=True):
                 columns[name].append(value)
         # The meaning vectors of the whole batch at once: int8 x scale, and their sign bits;
         # zeros for passages past what the encoders see, flagged to be left out of their list.
@@ -337,8 +324,16 @@ class _Publisher:
                            {k: v[i:i + INSERT_ROWS] for k, v in batch.columns.items()},
                            self.schema)
 
-    def _record(self, batch: _Prepared) -> None:
+    def _landed(self, batch: _Prepared, upload: Future[None], report: PublishReport,
+                progress: Callable[[int, int], None] | None, total: int) -> None:
+        """Once the batch is in Milvus (its upload's error, if any, raised here), the state
+        records it."""
+        upload.result()
         self.state.replace(batch.old.values(), batch.new, {})
+        report.passages_sent += batch.rows
+        report.files_sent += len(batch.new)
+        if progress:
+            progress(report.passages_sent, total)
 
     def _text(self, text: str) -> str:
         if self.text == "none":
