@@ -7,6 +7,7 @@ shared index never loads the client (no socket at all).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from core.shared.target import SharedIndexError, SharedTarget
@@ -30,7 +31,9 @@ def connect(target: SharedTarget) -> Any:
     elif target.secret:
         kwargs["token"] = target.secret
     try:
-        return MilvusClient(**kwargs)
+        with warnings.catch_warnings():  # Milvus Lite's own import warns; not the user's concern
+            warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+            return MilvusClient(**kwargs)
     except Exception as e:
         raise SharedIndexError(explain(e, target)) from e
 
