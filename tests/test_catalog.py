@@ -202,3 +202,26 @@ def test_reuse_within_a_file_and_past_the_cap(index_dir: Path, monkeypatch) -> N
     assert sorted(_fts(cat, "fresh")) == sorted(r[0] for r in cat.conn.execute(
         "SELECT id FROM passages WHERE file_id = ? AND text = 'fresh'", (b,)))
     assert _fts(cat, "b") and len(_fts(cat, "known")) == 5
+
+
+def test_encoding_queue_is_walked_in_id_order_without_sorting_it(index_dir: Path) -> None:
+    """Batches taken after one another cover each waiting passage once, in id order, skipping
+    files already indexed; and each batch is read by walking passages from `after_id` (no sort
+    of the whole queue, which cost 0.28 s a batch at 448k passages and idled the encoders)."""
+    cat, root = _catalog_with_root(index_dir)
+    with cat.transaction():
+        for n in range(4):
+            fid = cat.queue_file(root.id, f"/docs/{n}.txt", 10, 1, 100 + n)
+            cat.store_text(fid, content_hash=f"h{n}", title=str(n), fmt="text", sections=[],
+                           passages=_passages([f"file {n} part {i}" for i in range(5)]))
+            if n == 1:  # an indexed file among waiting ones
+                cat.store_vectors([_vector(p.id) for p in cat.passages_to_encode(5, after_id=5)])
+    seen, after, statements = [], 0, []
+    cat.conn.set_trace_callback(statements.append)
+    while batch := cat.passages_to_encode(3, after_id=after):
+        seen += [p.text for p in batch]
+        after = batch[-1].id
+    cat.conn.set_trace_callback(None)
+    assert seen == [f"file {n} part {i}" for n in (0, 2, 3) for i in range(5)]
+    plan = " | ".join(r[3] for r in cat.conn.execute(f"EXPLAIN QUERY PLAN {statements[0]}"))
+    assert plan.startswith("SEARCH p USING INTEGER PRIMARY KEY") and "TEMP B-TREE" not in plan
