@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 
-def semantic_rate(base: Path, work: Path, corpus: Path, seconds: float) -> float:
+def semantic_rate(base: Path, work: Path, corpus: Path, seconds: float, dense_model: str
+                  ) -> float:
     from core.api import Engine
     from core.indexer import IndexControl, IndexOptions
 
@@ -38,8 +39,9 @@ def semantic_rate(base: Path, work: Path, corpus: Path, seconds: float) -> float
             elif time.monotonic() - started[0] > seconds:
                 control.cancel()
 
-    with Engine.open(index, IndexOptions(low_priority=False)) as engine:
-        report = engine.index([corpus], progress=watch, control=control)
+    options = IndexOptions(low_priority=False, ocr=False, dense_model=dense_model)
+    with Engine.open(index, options) as engine:
+        report = engine.index([corpus], progress=watch, control=control, options=options)
     return report.encoded / max(report.phase_s.get("semantic", 0.0), 1e-9)
 
 
@@ -52,23 +54,31 @@ def main() -> int:
                         help="a command keeping one core busy (started twice), or e.g. "
                              "'stress-ng --cpu 2' with --copies 1")
     parser.add_argument("--copies", type=int, default=2)
+    parser.add_argument("--dense-model", default="",
+                        help="meaning model as `spyglass index --dense-model` (default: auto)")
     args = parser.parse_args()
     from core.api import Engine
     from core.indexer import IndexOptions
 
     base = args.work / "base"
     if not base.exists():
-        with Engine.open(base, IndexOptions(low_priority=False, semantic=False)) as engine:
-            engine.index([args.corpus])
-    rates = {"quiet": semantic_rate(base, args.work, args.corpus, args.seconds)}
+        options = IndexOptions(low_priority=False, semantic=False, ocr=False,
+                               dense_model=args.dense_model)
+        with Engine.open(base, options) as engine:
+            engine.index([args.corpus], options=options)
+
+    def measure() -> float:
+        return semantic_rate(base, args.work, args.corpus, args.seconds, args.dense_model)
+
+    rates = {"quiet": measure()}
     hogs = [subprocess.Popen(shlex.split(args.load)) for _ in range(args.copies)]
     try:
-        rates["busy"] = semantic_rate(base, args.work, args.corpus, args.seconds)
+        rates["busy"] = measure()
     finally:
         for hog in hogs:
             hog.terminate()  # stress-ng stops its workers on SIGTERM
             hog.wait()
-    rates["quiet_again"] = semantic_rate(base, args.work, args.corpus, args.seconds)
+    rates["quiet_again"] = measure()
     rates["busy_share"] = rates["busy"] / ((rates["quiet"] + rates["quiet_again"]) / 2)
     import core.indexer
     print(json.dumps({"checkout": str(Path(core.indexer.__file__).parent.parent), **{
