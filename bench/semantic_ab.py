@@ -41,7 +41,7 @@ def semantic_rate(base: Path, work: Path, corpus: Path, seconds: float, dense_mo
 
     options = IndexOptions(low_priority=False, ocr=False, dense_model=dense_model)
     with Engine.open(index, options) as engine:
-        report = engine.index([corpus], progress=watch, control=control, options=options)
+        report = engine.index([corpus], progress=watch, control=control)
     return report.encoded / max(report.phase_s.get("semantic", 0.0), 1e-9)
 
 
@@ -65,7 +65,7 @@ def main() -> int:
         options = IndexOptions(low_priority=False, semantic=False, ocr=False,
                                dense_model=args.dense_model)
         with Engine.open(base, options) as engine:
-            engine.index([args.corpus], options=options)
+            engine.index([args.corpus])
 
     def measure() -> float:
         return semantic_rate(base, args.work, args.corpus, args.seconds, args.dense_model)
