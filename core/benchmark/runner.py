@@ -196,13 +196,17 @@ def _build_text(report: perf.PerfReport) -> str:
                     f"{run['encoded']} | {run['peak_rss_mb']} MB ({run['peak_worker_mb']} MB) |"
                     f" {run['returncode']} |")
     wall = sum(r["wall_s"] for r in runs)
-    sem = sum(r["phases_s"].get("semantic", 0.0) for r in runs)
-    encoded = sum(r["encoded"] for r in runs)
+    # A killed run records no phases: its passages count in all, not in the rate.
+    timed = [r for r in runs if "semantic" in r["phases_s"]]
+    sem = sum(r["phases_s"]["semantic"] for r in timed)
+    timed_encoded = sum(r["encoded"] for r in timed)
+    untimed = sum(r["encoded"] for r in runs) - timed_encoded
+    rest = f"; {untimed} more in interrupted runs, whose phases are not recorded" if untimed else ""
     return ("\n## The measured index's own build (`python bench/timed_index.py TREE INDEX`)\n\n"
             "| started (UTC) | wall | phases | passages encoded | peak RSS, indexer + workers "
             "(largest worker) | exit |\n|---|---|---|---|---|---|\n" + "\n".join(rows) +
-            f"\n\nIn all: {wall / 3600:.2f} h; semantic phase {encoded} passages in "
-            f"{sem / 60:.0f} min ({encoded / max(sem, 1.0):.1f} passages/s).\n")
+            f"\n\nIn all: {wall / 3600:.2f} h; semantic phase {timed_encoded} passages in "
+            f"{sem / 60:.0f} min ({timed_encoded / max(sem, 1.0):.1f} passages/s){rest}.\n")
 
 
 def write_summary(folder: Path) -> None:
